@@ -1,0 +1,155 @@
+"""The cue lexicon: per-language data files of terms, each with the concept it signals.
+
+Files live in `tidewatch/detect/lexicon/<lang>.tsv` (columns: term, concept, gloss, source);
+a term starting with `re:` is a regular expression over the normalised text. Terms are folded
+with the same normaliser as posts, then matched all at once with Aho-Corasick, so the cost
+per post does not grow with the size of the lexicon.
+"""
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Iterable
+
+import ahocorasick
+import regex
+
+from tidewatch.records import Cue
+from tidewatch.text.normalise import Normalised, normalise_term
+
+LEXICON_DIR = Path(__file__).parent / "lexicon"
+
+SIGNAL_CONCEPTS = (
+    "transport", "route", "departure", "price", "discount", "group_offer", "child_offer", "guarantee",
+    "documents", "contact", "payment", "success_proof", "recruitment",
+)
+FRAMING_CONCEPTS = ("reporting", "warning", "rescue", "legit_service", "personal", "research")
+CONCEPTS = SIGNAL_CONCEPTS + FRAMING_CONCEPTS
+
+_WORD = regex.compile(r"[\p{L}\p{M}\p{N}_]")
+# One-letter clitics that attach to the next word in Arabic script (and, with, to, for, as).
+_CLITICS = set("وبلفکك")
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    term: str  # as written in the file
+    folded: str  # normalised form (or the pattern for regex entries)
+    concept: str
+    gloss: str
+    source: str
+    lang: str
+
+
+@dataclass(frozen=True, slots=True)
+class Hit:
+    start: int  # in the normalised text
+    end: int
+    entry: Entry
+
+
+def read_lexicon_file(path: Path) -> list[Entry]:
+    lang = path.stem
+    out = []
+    with open(path, encoding="utf-8", newline="") as f:
+        reader = csv.reader(f, delimiter="\t", quoting=csv.QUOTE_NONE)
+        header = next(reader, None)
+        if header is None or [h.strip() for h in header[:4]] != ["term", "concept", "gloss", "source"]:
+            raise ValueError(f"{path}: first line must be 'term<TAB>concept<TAB>gloss<TAB>source'")
+        for n, row in enumerate(reader, start=2):
+            if not row or not row[0].strip() or row[0].startswith("#"):
+                continue
+            if len(row) < 4:
+                raise ValueError(f"{path}:{n}: expected 4 columns, got {len(row)}")
+            term, concept, gloss, source = (c.strip() for c in row[:4])
+            if concept not in CONCEPTS:
+                raise ValueError(f"{path}:{n}: unknown concept {concept!r}")
+            folded = term[3:] if term.startswith("re:") else normalise_term(term)
+            if not folded.strip():
+                continue
+            out.append(Entry(term, folded, concept, gloss, source, lang))
+    return out
+
+
+class Lexicon:
+    def __init__(self, entries: Iterable[Entry]):
+        self.entries = list(entries)
+        self._automaton = ahocorasick.Automaton()
+        by_key: dict[str, list[Entry]] = {}
+        self._patterns: list[tuple[regex.Pattern, Entry]] = []
+        for e in self.entries:
+            if e.term.startswith("re:"):
+                self._patterns.append((regex.compile(e.folded, regex.V1), e))
+            else:
+                by_key.setdefault(e.folded, []).append(e)
+        for key, entries in by_key.items():
+            self._automaton.add_word(key, (key, tuple(entries)))
+        if by_key:
+            self._automaton.make_automaton()
+        self._empty = not by_key
+
+    @classmethod
+    def load(cls, directory: Path = LEXICON_DIR) -> "Lexicon":
+        entries: list[Entry] = []
+        for path in sorted(directory.glob("*.tsv")):
+            entries += read_lexicon_file(path)
+        return cls(entries)
+
+    def match(self, text: str) -> list[Hit]:
+        """All lexicon hits in a normalised text (one per entry-span; entries of several languages
+        sharing a term each hit, the caller decides which count)."""
+        hits: list[Hit] = []
+        if not self._empty:
+            for end_idx, (key, entries) in self._automaton.iter(text):
+                start = end_idx - len(key) + 1
+                end = end_idx + 1
+                if not _boundary_ok(text, start, end, key):
+                    continue
+                for e in entries:
+                    hits.append(Hit(start, end, e))
+        for pattern, e in self._patterns:
+            for m in pattern.finditer(text):
+                if m.end() > m.start():
+                    hits.append(Hit(m.start(), m.end(), e))
+        hits.sort(key=lambda h: (h.start, -h.end))
+        return hits
+
+    def cues(self, norm: Normalised, hits: Iterable[Hit], weights: dict[str, float] | None = None) -> list[Cue]:
+        """Hits as Cues with spans in the original text (one cue per span and concept)."""
+        seen, out = set(), []
+        for h in hits:
+            key = (h.start, h.end, h.entry.concept)
+            if key in seen:
+                continue
+            seen.add(key)
+            s, e = norm.span_to_original(h.start, h.end)
+            out.append(Cue(s, e, h.entry.term, h.entry.concept, h.entry.gloss,
+                           (weights or {}).get(h.entry.concept, 0.0)))
+        return out
+
+
+def _is_word(ch: str) -> bool:
+    return bool(_WORD.match(ch))
+
+
+def _boundary_ok(text: str, start: int, end: int, key: str) -> bool:
+    """A term must start a word (an Arabic-script clitic may precede it) and, when short, end one.
+
+    Longer terms may take suffixes (Turkish, Albanian, Kurdish and Ge'ez words inflect at the end).
+    """
+    if not _is_word(key[0]) or start == 0 or not _is_word(text[start - 1]):
+        start_ok = True
+    else:
+        start_ok = text[start - 1] in _CLITICS and (start < 2 or not _is_word(text[start - 2]))
+    if not start_ok:
+        return False
+    if end >= len(text) or not _is_word(key[-1]) or not _is_word(text[end]):
+        return True
+    return len(key) >= 4
+
+
+@lru_cache(maxsize=1)
+def default_lexicon() -> Lexicon:
+    return Lexicon.load()

@@ -1,0 +1,65 @@
+"""Entity extraction: one small module per kind, each `text -> list[Entity]` with spans into the original.
+
+`extract_all` runs them all; `entities_json` shapes the result as the `tidewatch extract` contract.
+"""
+from __future__ import annotations
+
+from typing import Iterable
+
+from tidewatch.records import Entity
+
+
+def extract_all(text: str, lang: str | None = None) -> list[Entity]:
+    """Every entity in `text`, in order of position."""
+    from tidewatch.extract.documents import extract_documents, extract_transport
+    from tidewatch.extract.handles import extract_handles, extract_urls
+    from tidewatch.extract.payments import extract_payments
+    from tidewatch.extract.phones import extract_phones
+    from tidewatch.extract.places import extract_places
+    from tidewatch.extract.prices import extract_prices
+    from tidewatch.extract.regions import guess_regions
+
+    places = extract_places(text, lang=lang)
+    out: list[Entity] = []
+    out += extract_phones(text, lang=lang, regions=guess_regions(text, lang))
+    out += extract_handles(text)
+    out += extract_urls(text)
+    out += extract_prices(text, lang=lang)
+    out += places
+    out += extract_payments(text, lang=lang)
+    out += extract_documents(text, lang=lang)
+    out += extract_transport(text, lang=lang)
+    out.sort(key=lambda e: (e.start, e.end, e.kind))
+    return out
+
+
+def _unique(values: Iterable) -> list:
+    seen, out = set(), []
+    for v in values:
+        key = repr(v)
+        if key not in seen:
+            seen.add(key)
+            out.append(v)
+    return out
+
+
+def _amount(x: float | None):
+    if x is None:
+        return None
+    return int(x) if float(x).is_integer() else x
+
+
+def entities_json(entities: Iterable[Entity]) -> dict:
+    """The `entities` object of the extract contract (DESIGN.md), values de-duplicated in text order."""
+    ents = list(entities)
+    by = lambda kind: [e for e in ents if e.kind == kind]  # noqa: E731
+    return {
+        "phones": _unique(e.value for e in by("phone")),
+        "handles": _unique(e.value for e in by("handle")),
+        "urls": _unique(e.value for e in by("url")),
+        "prices": _unique({"amount": _amount(e.amount), "currency": e.currency} for e in by("price")),
+        "places": _unique(e.value for e in by("place")),
+        "payments": _unique(e.value for e in by("payment")),
+        "documents": _unique(e.value for e in by("document_type")),
+        "transport": _unique(e.value for e in by("transport")),
+    }
