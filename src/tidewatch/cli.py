@@ -169,12 +169,17 @@ def scan(input: Annotated[str, typer.Argument(help="File, folder (Telegram expor
         task = progress.add_task(f"scanning {input}", total=None)
         stats = run_import(source, store, rejects_path=_rejects_path(input, rejects), restart=restart,
                            on_new=on_new, on_progress=lambda n: progress.update(task, completed=n))
+    from tidewatch.link.bank import rebuild
+
+    networks = rebuild(store) if counts["analysed"] else None
     ents = store.entity_counts()
     rows = _import_rows(stats) + [
         ("posts analysed", counts["analysed"]), ("flagged as smuggling", counts["flagged"]),
         ("distinct phones", ents.get("phone", 0)), ("distinct handles", ents.get("handle", 0)),
         ("posts in database", store.count_posts()), ("detector", detector.version),
     ]
+    if networks is not None:
+        rows.insert(-2, ("networks", len(networks)))
     _summary("scan", rows)
     flagged = store.top_flagged(top)
     if flagged:
@@ -307,6 +312,143 @@ def synth(n: Annotated[int, typer.Option("--n", min=1, help="Number of posts.")]
         progress.add_task(f"generating {n:,} posts", total=None)
         counts = write_corpus(output, n, seed)
     _summary("synth", [(k, v) for k, v in counts.items()] + [("written to", str(output))])
+
+
+@app.command()
+def link(db: DbOpt = None) -> None:
+    """(Re)build the intelligence bank: template groups and networks of flagged posts."""
+    from tidewatch.link.bank import rebuild
+
+    store = _open_store(db)
+    with _progress() as progress:
+        progress.add_task("linking", total=None)
+        networks = rebuild(store)
+    sizes = [len(n.post_ids) for n in networks]
+    _summary("link", [("networks", len(networks)), ("posts in networks", sum(sizes)),
+                      ("largest network (posts)", max(sizes) if sizes else 0)])
+
+
+@app.command()
+def networks(output: OutputOpt = "-", db: DbOpt = None) -> None:
+    """Write one line per post in a network: {"post_id", "network_id"} (post ids as given in the input)."""
+    from tidewatch.link.bank import memberships
+
+    store = _open_store(db)
+    rows = memberships(store)
+    with _output(output) as out:
+        for post_id, network_id in rows:
+            out.write(orjson.dumps({"post_id": post_id, "network_id": network_id}) + b"\n")
+    err.print(cell(f"{len(rows):,} posts in {len({n for _, n in rows}):,} networks"))
+
+
+def _project_root() -> Path:
+    here = Path(__file__).resolve()
+    for parent in here.parents:
+        if (parent / "data" / "labelled").is_dir():
+            return parent
+    return Path.cwd()
+
+
+@app.command()
+def train(output: Annotated[Optional[Path], typer.Option("--output", "-o", help="Model folder (default: the packaged model).")] = None,
+          data: Annotated[Optional[Path], typer.Option(help="Folder of labelled JSON Lines (default: data/labelled/train).")] = None,
+          seed_file: Annotated[Optional[Path], typer.Option(help="The shared seed set (default: ../shared/data/dev_labelled.jsonl).")] = None,
+          eval_dir: Annotated[Optional[Path], typer.Option(help="Held-out set reported in the model card (default: data/labelled/eval).")] = None,
+          synth: Annotated[int, typer.Option(help="Synthetic examples to add (weight 0.5).")] = 3000) -> None:
+    """Rebuild the detector from the labelled data in the repository."""
+    from tidewatch.detect.data import read_many
+    from tidewatch.detect.loader import MODEL_DIR
+    from tidewatch.detect.train import default_paths, gather, git_version
+    from tidewatch.detect.train import train as run_train
+
+    root = _project_root()
+    paths = default_paths(root)
+    train_dir = data or paths["train_dir"]
+    if not train_dir.is_dir():
+        fail(f"training data folder not found: {train_dir}")
+    examples = gather(train_dir, seed_file or paths["seed"], synth)
+    eval_dir = eval_dir or root / "data" / "labelled" / "eval"
+    held_out = read_many(sorted(eval_dir.glob("*.jsonl"))) if eval_dir.is_dir() else []
+    out = output or MODEL_DIR
+    with _progress() as progress:
+        progress.add_task(f"training on {len(examples):,} examples", total=None)
+        card = run_train(examples, out, git_version(root), held_out)
+    o = card["out_of_fold"]["overall"]
+    rows = [("examples", card["data"]["examples"]), ("positives", card["data"]["positives"]),
+            ("threshold", f"{card['threshold']:.3f}"), ("out-of-fold F1", f"{o['f1']:.3f}")]
+    if "held_out" in card:
+        rows.append(("held-out F1", f"{card['held_out']['overall']['f1']:.3f}"))
+    _summary("train", rows + [("model written to", str(out))])
+
+
+@app.command("eval")
+def eval_(file: Annotated[Path, typer.Argument(help="Labelled JSON Lines: id, text, label (+ lang, categories, kind).")],
+          output: Annotated[Optional[Path], typer.Option("--output", "-o", help="Write the full report as JSON here.")] = None,
+          model: Annotated[Optional[Path], typer.Option(help="Model folder (default: the packaged model).")] = None) -> None:
+    """Measure the detector (and the two baselines) on a labelled file."""
+    from tidewatch.detect.baseline import KeywordBaseline
+    from tidewatch.detect.data import read_examples
+    from tidewatch.detect.evaluate import evaluate
+    from tidewatch.detect.loader import MODEL_DIR, load_detector
+    from tidewatch.detect.ngram_baseline import CharNgramBaseline
+    from tidewatch.detect.train import prepare_examples
+
+    if not file.exists():
+        fail(f"input file not found: {file}")
+    examples, bad = read_examples(file)
+    for line, reason in bad[:20]:
+        err.print(cell(f"line {line}: {reason}"))
+    if not examples:
+        fail("no labelled examples could be read")
+    detector = load_detector(model)
+    docs = prepare_examples(examples)
+    systems = {"model": detector, "keyword baseline": KeywordBaseline()}
+    ngram_path = Path(model or MODEL_DIR) / "ngram_baseline.npz"
+    if ngram_path.exists():
+        systems["char n-gram baseline"] = CharNgramBaseline.load(ngram_path)
+    reports = {name: evaluate(examples, det.detect_batch(docs)) for name, det in systems.items()}
+    main_rep = reports["model"]
+    table = Table(title=f"{file.name}: {len(examples):,} examples", title_justify="left")
+    table.add_column("slice")
+    for name in reports:
+        table.add_column(f"{name} P / R / F1", justify="right")
+    def prf_cell(r):
+        return f"{r['precision']:.3f} / {r['recall']:.3f} / {r['f1']:.3f}"
+    table.add_row("overall", *[prf_cell(r.overall) for r in reports.values()])
+    for lang in main_rep.per_lang:
+        table.add_row(cell(f"lang {lang} (n={main_rep.per_lang[lang]['n']}, pos={main_rep.per_lang[lang]['positives']})"),
+                      *[prf_cell(r.per_lang[lang]) for r in reports.values()])
+    err.print(table)
+    fpr = Table(title="false-positive rate by negative kind", title_justify="left")
+    fpr.add_column("kind")
+    for name in reports:
+        fpr.add_column(name, justify="right")
+    for kind, r in main_rep.fpr_by_kind.items():
+        fpr.add_row(cell(f"{kind} (n={r['n']})"), *[f"{rep.fpr_by_kind[kind]['rate']:.3f}" for rep in reports.values()])
+    err.print(fpr)
+    cats = Table(title=f"category F1 (macro {main_rep.category_macro_f1:.3f})", title_justify="left")
+    cats.add_column("category")
+    cats.add_column("F1", justify="right")
+    for c, f1 in main_rep.category_f1.items():
+        cats.add_row(c, f"{f1:.3f}")
+    err.print(cats)
+    cal = Table(title="calibration", title_justify="left")
+    for col in ("score bin", "n", "mean score", "observed rate"):
+        cal.add_column(col, justify="right")
+    for b in main_rep.calibration:
+        if b["n"]:
+            cal.add_row(b["bin"], f"{b['n']:,}", f"{b['mean_score']:.3f}", f"{b['observed_rate']:.3f}")
+    err.print(cal)
+    worst = Table(title="worst errors", title_justify="left")
+    for col in ("id", "lang", "label", "score", "text"):
+        worst.add_column(col, overflow="fold")
+    for w in main_rep.worst:
+        worst.add_row(cell(w["id"]), cell(w["lang"]), str(w["label"]), f"{w['score']:.2f}", cell(w["text"][:140]))
+    err.print(worst)
+    if output:
+        output.write_bytes(orjson.dumps({name: r.as_dict() for name, r in reports.items()},
+                                        option=orjson.OPT_INDENT_2))
+        err.print(cell(f"report written to {output}"))
 
 
 def main() -> None:

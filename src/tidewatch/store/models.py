@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, DateTime, Float, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import JSON, DateTime, Float, ForeignKey, Index, Integer, LargeBinary, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
@@ -85,3 +85,42 @@ class IngestRunRow(Base):
     new: Mapped[int] = mapped_column(Integer, default=0)
     duplicates: Mapped[int] = mapped_column(Integer, default=0)
     rejected: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class PostTemplateRow(Base):
+    """A post's MinHash signature and its template group: new posts join groups incrementally."""
+
+    __tablename__ = "post_templates"
+
+    post_id: Mapped[str] = mapped_column(ForeignKey("posts.id", ondelete="CASCADE"), primary_key=True)
+    signature: Mapped[bytes] = mapped_column(LargeBinary)
+    template_id: Mapped[str] = mapped_column(String(200), index=True)
+
+
+class NetworkRow(Base):
+    __tablename__ = "networks"
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    n_posts: Mapped[int] = mapped_column(Integer)
+    n_accounts: Mapped[int] = mapped_column(Integer)
+    first_seen: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_seen: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    profile: Mapped[dict] = mapped_column(JSON, default=dict)
+    built_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class NetworkPostRow(Base):
+    __tablename__ = "network_posts"
+
+    network_id: Mapped[str] = mapped_column(ForeignKey("networks.id", ondelete="CASCADE"), primary_key=True)
+    post_id: Mapped[str] = mapped_column(ForeignKey("posts.id", ondelete="CASCADE"), primary_key=True, index=True)
+
+
+class NetworkTieRow(Base):
+    __tablename__ = "network_ties"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    network_id: Mapped[str] = mapped_column(ForeignKey("networks.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    value: Mapped[str] = mapped_column(String(400))
+    n_posts: Mapped[int] = mapped_column(Integer)

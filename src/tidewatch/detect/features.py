@@ -1,0 +1,131 @@
+"""Features of an analysed post: cross-lingual concept and entity features (dense, named) and
+character / word n-grams of the normalised text (sparse, hashed).
+
+The dense part is what transfers across languages: a Sorani advert and an Albanian advert
+share "transport + price + route + contact" even when they share no characters. The hashed
+n-grams learn in-language patterns and evasions the lexicon does not list.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Sequence
+
+import numpy as np
+import scipy.sparse as sp
+from sklearn.feature_extraction.text import HashingVectorizer
+
+from tidewatch.detect.base import Doc
+from tidewatch.detect.lexicon import CONCEPTS, FRAMING_CONCEPTS, SIGNAL_CONCEPTS, Hit, Lexicon
+
+ENTITY_KINDS = ("phone", "handle", "url", "price", "place", "payment", "document_type", "transport")
+NORM_FLAGS = ("mixed_script", "homoglyph", "spaced_letters", "leet", "repeats", "arabizi")
+
+DENSE_NAMES: tuple[str, ...] = (
+    tuple(f"concept:{c}" for c in CONCEPTS)
+    + tuple(f"entity:{k}" for k in ENTITY_KINDS)
+    + tuple(f"flag:{f}" for f in NORM_FLAGS)
+    + (
+        "n_signal_concepts", "n_framing_concepts", "contact_any", "money_and_place", "money_and_contact",
+        "place_and_transport", "offer_triad", "signal_without_framing", "framing_without_money",
+        "many_places", "question", "short_text", "long_text", "log_length",
+    )
+)
+DENSE_INDEX = {n: i for i, n in enumerate(DENSE_NAMES)}
+
+# Short terms (3 characters or fewer) only count in their own language: elsewhere they are
+# too likely to be an ordinary word of another language written in the same script.
+SHORT_TERM = 3
+
+_LANG_FAMILY = {"prs": "fa", "ar-Latn": "ar", "ku": "kmr"}
+
+
+def _family(lang: str | None) -> str | None:
+    return _LANG_FAMILY.get(lang, lang) if lang else None
+
+
+@dataclass(frozen=True, slots=True)
+class DocHits:
+    hits: tuple[Hit, ...]  # the lexicon hits that count for this doc
+    concept_counts: dict[str, int]
+
+
+def counted_hits(doc: Doc, lexicon: Lexicon) -> DocHits:
+    langs = {_family(doc.lang.lang)} | {_family(o) for o in doc.lang.others}
+    keep: list[Hit] = []
+    spans: dict[str, set[tuple[int, int]]] = {}
+    for h in lexicon.match(doc.norm.text):
+        e = h.entry
+        if len(e.folded) <= SHORT_TERM and not e.term.startswith("re:") and e.lang not in langs and e.lang != "xx":
+            continue
+        keep.append(h)
+        spans.setdefault(e.concept, set()).add((h.start, h.end))
+    return DocHits(tuple(keep), {c: len(s) for c, s in spans.items()})
+
+
+def dense_row(doc: Doc, dh: DocHits) -> np.ndarray:
+    x = np.zeros(len(DENSE_NAMES), dtype=np.float32)
+    cc = dh.concept_counts
+    for c, n in cc.items():
+        x[DENSE_INDEX[f"concept:{c}"]] = math.log1p(n)
+    kinds: dict[str, int] = {}
+    for e in doc.entities:
+        kinds[e.kind] = kinds.get(e.kind, 0) + 1
+    for k, n in kinds.items():
+        i = DENSE_INDEX.get(f"entity:{k}")
+        if i is not None:
+            x[i] = math.log1p(n)
+    for f in doc.norm.flags:
+        i = DENSE_INDEX.get(f"flag:{f}")
+        if i is not None:
+            x[i] = 1.0
+    n_sig = sum(1 for c in SIGNAL_CONCEPTS if cc.get(c))
+    n_frame = sum(1 for c in FRAMING_CONCEPTS if cc.get(c))
+    contact = bool(cc.get("contact") or kinds.get("phone") or kinds.get("handle"))
+    money = bool(kinds.get("price") or cc.get("price"))
+    place = bool(kinds.get("place") or cc.get("route"))
+    transport = bool(kinds.get("transport") or cc.get("transport"))
+    x[DENSE_INDEX["n_signal_concepts"]] = n_sig / 3.0
+    x[DENSE_INDEX["n_framing_concepts"]] = n_frame / 2.0
+    x[DENSE_INDEX["contact_any"]] = float(contact)
+    x[DENSE_INDEX["money_and_place"]] = float(money and place)
+    x[DENSE_INDEX["money_and_contact"]] = float(money and contact)
+    x[DENSE_INDEX["place_and_transport"]] = float(place and transport)
+    x[DENSE_INDEX["offer_triad"]] = float(money and place and contact)
+    x[DENSE_INDEX["signal_without_framing"]] = float(n_sig >= 2 and n_frame == 0)
+    x[DENSE_INDEX["framing_without_money"]] = float(n_frame >= 1 and not money)
+    x[DENSE_INDEX["many_places"]] = float(kinds.get("place", 0) >= 3)
+    text = doc.text
+    x[DENSE_INDEX["question"]] = float("?" in text or "؟" in text or "፧" in text)
+    x[DENSE_INDEX["short_text"]] = float(len(text) < 60)
+    x[DENSE_INDEX["long_text"]] = float(len(text) > 600)
+    x[DENSE_INDEX["log_length"]] = math.log1p(len(text)) / 8.0
+    return x
+
+
+class Featuriser:
+    """Docs -> one sparse matrix [dense | char n-grams | word n-grams]. Stateless (hashing), so
+    it needs nothing saved but its parameters."""
+
+    def __init__(self, lexicon: Lexicon, char_features: int = 2 ** 18, word_features: int = 2 ** 18,
+                 char_ngrams: tuple[int, int] = (2, 4), dense_scale: float = 1.0):
+        self.lexicon = lexicon
+        self.dense_scale = dense_scale
+        self.char = HashingVectorizer(analyzer="char_wb", ngram_range=char_ngrams, n_features=char_features,
+                                      alternate_sign=False, norm="l2", lowercase=False, dtype=np.float32)
+        self.word = HashingVectorizer(analyzer="word", ngram_range=(1, 2), n_features=word_features,
+                                      alternate_sign=False, norm="l2", lowercase=False, dtype=np.float32,
+                                      token_pattern=r"(?u)\b\w+\b")
+        self.n_dense = len(DENSE_NAMES)
+
+    def params(self) -> dict:
+        return {"char_features": self.char.n_features, "word_features": self.word.n_features,
+                "char_ngrams": list(self.char.ngram_range), "dense_scale": self.dense_scale}
+
+    def transform(self, docs: Sequence[Doc]) -> tuple[sp.csr_matrix, list[DocHits]]:
+        dh = [counted_hits(d, self.lexicon) for d in docs]
+        dense = np.vstack([dense_row(d, h) for d, h in zip(docs, dh)]) if docs else np.zeros((0, self.n_dense))
+        texts = [d.norm.text for d in docs]
+        X = sp.hstack([sp.csr_matrix(dense * self.dense_scale), self.char.transform(texts),
+                       self.word.transform(texts)], format="csr", dtype=np.float32)
+        return X, dh

@@ -1,0 +1,226 @@
+"""The smuggling-advert detector: a calibrated linear model over cross-lingual concept and
+entity features plus hashed character and word n-grams, with per-category heads.
+
+scikit-learn conventions: parameters in the constructor, everything learned in `fit` (learned
+attributes end with `_`), `predict_proba`, `explain`. Saved as JSON + NumPy arrays (no pickle),
+so loading a model can never execute code.
+"""
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+from typing import Sequence
+
+import numpy as np
+import scipy.sparse as sp
+from sklearn.linear_model import LogisticRegression
+
+from tidewatch.detect.base import Doc
+from tidewatch.detect.features import DENSE_NAMES, DocHits, Featuriser
+from tidewatch.detect.lexicon import FRAMING_CONCEPTS, Lexicon, default_lexicon
+from tidewatch.records import CATEGORIES, Cue, Detection
+
+ENTITY_CONCEPT = {"phone": "contact", "handle": "contact", "price": "price", "place": "route",
+                  "payment": "payment", "document_type": "documents", "transport": "transport"}
+
+
+def _sigmoid(z):
+    return 1.0 / (1.0 + np.exp(-z))
+
+
+class SmugglingDetector:
+    def __init__(self, C: float = 4.0, category_C: float = 2.0, target_precision: float = 0.92,
+                 lexicon: Lexicon | None = None, featuriser_params: dict | None = None):
+        self.C = C
+        self.category_C = category_C
+        self.target_precision = target_precision
+        self.lexicon = lexicon or default_lexicon()
+        self.featuriser = Featuriser(self.lexicon, **(featuriser_params or {}))
+        self.version = "untrained"
+
+    # -- learning --------------------------------------------------------------------------
+    def fit(self, docs: Sequence[Doc], labels: Sequence[int], categories: Sequence[Sequence[str]],
+            sample_weight: Sequence[float] | None = None, groups: Sequence[int] | None = None,
+            version: str = "dev") -> "SmugglingDetector":
+        X, _ = self.featuriser.transform(docs)
+        y = np.asarray(labels, dtype=np.int8)
+        w = np.ones(len(y)) if sample_weight is None else np.asarray(sample_weight, dtype=float)
+        # Out-of-fold decision values (grouped: near-duplicates and shared phones stay together)
+        # calibrate the score and pick the threshold on data the model did not see.
+        oof = self._oof_decision(X, y, w, groups)
+        self.coef_, self.intercept_ = self._fit_linear(X, y, w)
+        self.calibration_ = _platt(oof, y, w)
+        p_oof = _sigmoid(self.calibration_[0] * oof + self.calibration_[1])
+        self.threshold_ = _threshold_for_precision(p_oof, y, self.target_precision)
+        self.oof_scores_ = p_oof
+        self._fit_categories(X, y, categories, w)
+        self.version = version
+        return self
+
+    def _fit_linear(self, X, y, w):
+        clf = LogisticRegression(C=self.C, max_iter=3000, class_weight="balanced", solver="liblinear")
+        clf.fit(X, y, sample_weight=w)
+        return clf.coef_.ravel().astype(np.float32), float(clf.intercept_[0])
+
+    def _oof_decision(self, X, y, w, groups, folds: int = 5) -> np.ndarray:
+        from sklearn.model_selection import GroupKFold, StratifiedKFold
+
+        out = np.zeros(len(y))
+        if groups is not None:
+            splitter = GroupKFold(n_splits=folds).split(X, y, groups)
+        else:
+            splitter = StratifiedKFold(n_splits=folds, shuffle=True, random_state=0).split(X, y)
+        for tr, te in splitter:
+            coef, b = self._fit_linear(X[tr], y[tr], w[tr])
+            out[te] = X[te] @ coef + b
+        return out
+
+    def _fit_categories(self, X, y, categories, w) -> None:
+        pos = np.flatnonzero(y == 1)
+        self.category_coef_ = np.zeros((len(CATEGORIES), X.shape[1]), dtype=np.float32)
+        self.category_intercept_ = np.full(len(CATEGORIES), -10.0, dtype=np.float32)
+        Xp = X[pos]
+        for k, cat in enumerate(CATEGORIES):
+            t = np.array([1 if cat in categories[i] else 0 for i in pos], dtype=np.int8)
+            if t.sum() == 0 or t.sum() == len(t):
+                continue
+            clf = LogisticRegression(C=self.category_C, max_iter=3000, class_weight="balanced", solver="liblinear")
+            clf.fit(Xp, t, sample_weight=w[pos])
+            self.category_coef_[k] = clf.coef_.ravel()
+            self.category_intercept_[k] = clf.intercept_[0]
+
+    # -- prediction ------------------------------------------------------------------------
+    def _decision(self, X) -> np.ndarray:
+        return np.asarray(X @ self.coef_ + self.intercept_).ravel()
+
+    def predict_proba(self, docs: Sequence[Doc]) -> np.ndarray:
+        X, _ = self.featuriser.transform(docs)
+        return self._proba(X)
+
+    def _proba(self, X) -> np.ndarray:
+        a, b = self.calibration_
+        return _sigmoid(a * self._decision(X) + b)
+
+    def _categories(self, X) -> np.ndarray:
+        return _sigmoid(np.asarray(X @ self.category_coef_.T) + self.category_intercept_)
+
+    def detect_batch(self, docs: Sequence[Doc]) -> list[Detection]:
+        if not docs:
+            return []
+        X, dh = self.featuriser.transform(docs)
+        p = self._proba(X)
+        pc = self._categories(X)
+        out = []
+        for i, d in enumerate(docs):
+            label = int(p[i] >= self.threshold_)
+            cats: tuple[str, ...] = ()
+            if label:
+                chosen = [CATEGORIES[k] for k in range(len(CATEGORIES)) if pc[i, k] >= 0.5]
+                cats = tuple(chosen or [CATEGORIES[int(np.argmax(pc[i]))]])
+            cues = self._cues(d, X[i], dh[i])
+            out.append(Detection(d.post_id, round(float(p[i]), 4), label, cats, tuple(cues), d.lang.lang, self.version))
+        return out
+
+    def explain(self, doc: Doc) -> dict:
+        """Why this score: each cue's contribution (log-odds), and the n-gram evidence as a whole."""
+        X, dh = self.featuriser.transform([doc])
+        row = X[0]
+        n_dense = self.featuriser.n_dense
+        dense = row[:, :n_dense].toarray().ravel()
+        contrib_dense = {DENSE_NAMES[j]: float(dense[j] * self.coef_[j]) for j in np.flatnonzero(dense)}
+        ngram = float(row[:, n_dense:] @ self.coef_[n_dense:])
+        return {"score": float(self._proba(row)[0]), "threshold": self.threshold_, "bias": self.intercept_,
+                "features": dict(sorted(contrib_dense.items(), key=lambda kv: -abs(kv[1]))),
+                "ngram_evidence": ngram, "cues": [c.to_json() for c in self._cues(doc, row, dh[0])]}
+
+    def _cues(self, doc: Doc, row, dh: DocHits) -> list[Cue]:
+        """Lexicon hits and entities with their share of their feature's contribution."""
+        coef = self.coef_
+        weights: dict[str, float] = {}
+        for concept, n in dh.concept_counts.items():
+            j = _DENSE_POS[f"concept:{concept}"]
+            weights[concept] = float(math.log1p(n) * coef[j] * self.featuriser.dense_scale) / max(n, 1)
+        cues = self.lexicon.cues(doc.norm, dh.hits, weights)
+        kinds: dict[str, int] = {}
+        for e in doc.entities:
+            kinds[e.kind] = kinds.get(e.kind, 0) + 1
+        for e in doc.entities:
+            j = _DENSE_POS.get(f"entity:{e.kind}")
+            if j is None or e.start < 0:
+                continue
+            n = kinds[e.kind]
+            wgt = float(math.log1p(n) * coef[j] * self.featuriser.dense_scale) / n
+            gloss = f"{e.kind.replace('_', ' ')}: {e.value}"
+            cues.append(Cue(e.start, e.end, doc.text[e.start:e.end], f"entity:{e.kind}", gloss, wgt))
+        cues.sort(key=lambda c: (c.start, c.end))
+        return cues
+
+    # -- persistence -----------------------------------------------------------------------
+    def save(self, path: Path, card: dict | None = None) -> None:
+        path.mkdir(parents=True, exist_ok=True)
+        meta = {
+            "format": "tidewatch-detector/1", "version": self.version, "C": self.C, "category_C": self.category_C,
+            "target_precision": self.target_precision, "threshold": self.threshold_,
+            "calibration": list(self.calibration_), "intercept": self.intercept_,
+            "categories": list(CATEGORIES), "dense_names": list(DENSE_NAMES),
+            "featuriser": self.featuriser.params(), "card": card or {},
+        }
+        (path / "model.json").write_text(json.dumps(meta, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+        idx = np.flatnonzero(self.coef_)
+        cidx = np.flatnonzero(np.any(self.category_coef_ != 0, axis=0))
+        np.savez_compressed(path / "weights.npz", coef_idx=idx.astype(np.int32), coef_val=self.coef_[idx],
+                            n_features=np.array([self.coef_.shape[0]]), cat_idx=cidx.astype(np.int32),
+                            cat_val=self.category_coef_[:, cidx], cat_intercept=self.category_intercept_)
+
+    @classmethod
+    def load(cls, path: Path, lexicon: Lexicon | None = None) -> "SmugglingDetector":
+        meta = json.loads((path / "model.json").read_text(encoding="utf-8"))
+        if meta.get("format") != "tidewatch-detector/1":
+            raise ValueError(f"{path}: not a tidewatch detector (format {meta.get('format')!r})")
+        if meta["dense_names"] != list(DENSE_NAMES) or meta["categories"] != list(CATEGORIES):
+            raise ValueError(f"{path}: model was trained with other features; rebuild it with `tidewatch train`")
+        m = cls(C=meta["C"], category_C=meta["category_C"], target_precision=meta["target_precision"],
+                lexicon=lexicon, featuriser_params=meta["featuriser"])
+        with np.load(path / "weights.npz", allow_pickle=False) as w:
+            n = int(w["n_features"][0])
+            m.coef_ = np.zeros(n, dtype=np.float32)
+            m.coef_[w["coef_idx"]] = w["coef_val"]
+            m.category_coef_ = np.zeros((len(CATEGORIES), n), dtype=np.float32)
+            m.category_coef_[:, w["cat_idx"]] = w["cat_val"]
+            m.category_intercept_ = w["cat_intercept"].astype(np.float32)
+        m.intercept_ = float(meta["intercept"])
+        m.calibration_ = tuple(meta["calibration"])
+        m.threshold_ = float(meta["threshold"])
+        m.version = meta["version"]
+        m.card = meta.get("card", {})
+        return m
+
+
+_DENSE_POS = {n: i for i, n in enumerate(DENSE_NAMES)}
+
+
+def _platt(z: np.ndarray, y: np.ndarray, w: np.ndarray) -> tuple[float, float]:
+    """Platt scaling on out-of-fold decision values (weighted), a = slope, b = offset."""
+    lr = LogisticRegression(C=1e4, max_iter=1000)
+    lr.fit(z.reshape(-1, 1), y, sample_weight=w)
+    return float(lr.coef_[0, 0]), float(lr.intercept_[0])
+
+
+def _threshold_for_precision(p: np.ndarray, y: np.ndarray, target: float) -> float:
+    """The threshold with the best F1 among those whose precision reaches `target` (else best F1)."""
+    order = np.argsort(-p)
+    ps, ys = p[order], y[order]
+    tp = np.cumsum(ys)
+    k = np.arange(1, len(ys) + 1)
+    precision = tp / k
+    recall = tp / max(1, ys.sum())
+    f1 = np.where(precision + recall > 0, 2 * precision * recall / (precision + recall + 1e-12), 0)
+    ok = precision >= target
+    best = int(np.argmax(np.where(ok, f1, -1))) if ok.any() else int(np.argmax(f1))
+    # place the threshold between this score and the next lower one
+    lower = ps[best + 1] if best + 1 < len(ps) else 0.0
+    return float(max(0.05, min(0.95, (ps[best] + lower) / 2)))
+
+
+__all__ = ["SmugglingDetector", "FRAMING_CONCEPTS"]
