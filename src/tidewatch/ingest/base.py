@@ -15,6 +15,13 @@ from typing import ClassVar, Iterator, Protocol, runtime_checkable
 from tidewatch.records import Post
 
 
+class SourceError(ValueError):
+    """The input as a whole cannot be read (missing file, unknown format, a mapped column absent...).
+
+    Raised before any record is yielded, with a message meant for the user; bad *records* never
+    raise, they become `Reject`s."""
+
+
 @dataclass(frozen=True, slots=True)
 class Checkpoint:
     """A resumable position: `offset` is source-specific (a byte offset for line files,

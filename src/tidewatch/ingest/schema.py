@@ -1,6 +1,7 @@
 """Post JSON (tidewatch's native schema, DESIGN.md) -> Post, with clear reasons for bad records."""
 from __future__ import annotations
 
+import re
 from datetime import datetime, timezone
 from typing import Any
 
@@ -22,9 +23,17 @@ def _opt_str(d: dict, key: str) -> str | None:
     raise BadRecord(f"field '{key}' must be a string, got {type(v).__name__}")
 
 
+_EPOCH = re.compile(r"^\d{9,13}(?:\.\d+)?$")
+
+
 def parse_time(value: Any, field: str = "created_at") -> datetime | None:
+    """An aware UTC datetime from ISO 8601 (naive means UTC) or Unix seconds (number or digit string;
+    13 digits are read as milliseconds, as JavaScript exports write them)."""
     if value in (None, ""):
         return None
+    if isinstance(value, str) and _EPOCH.match(value.strip()):
+        number = float(value)
+        value = number / 1000 if len(value.strip().split(".")[0]) == 13 else number
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         try:
             return datetime.fromtimestamp(float(value), tz=timezone.utc)
@@ -64,7 +73,8 @@ def _media(value: Any) -> tuple[MediaRef, ...]:
         if isinstance(m, str):
             out.append(MediaRef(url=m) if "://" in m else MediaRef(path=m))
         elif isinstance(m, dict):
-            out.append(MediaRef(path=_opt_str(m, "path"), url=_opt_str(m, "url"), sha256=_opt_str(m, "sha256")))
+            out.append(MediaRef(path=_opt_str(m, "path"), url=_opt_str(m, "url"),
+                                sha256=_opt_str(m, "sha256")))
         else:
             raise BadRecord("each item of 'media' must be an object or a string")
     return tuple(out)
@@ -84,8 +94,11 @@ def _metrics(value: Any) -> dict[str, int]:
 
 
 def post_from_dict(d: Any, *, default_platform: str = "unknown", collected_at: datetime | None = None,
-                   require_id: bool = False) -> Post:
-    """Build a Post from a dict in tidewatch's post schema. Only `text` is required."""
+                   require_id: bool = False, raw: dict[str, Any] | None = None) -> Post:
+    """Build a Post from a dict in tidewatch's post schema. Only `text` is required.
+
+    `raw` is what the post keeps as its source record; by default `d` itself (sources that map
+    another format onto the schema pass their original record)."""
     if not isinstance(d, dict):
         raise BadRecord(f"record must be a JSON object, got {type(d).__name__}")
     text = d.get("text")
@@ -116,5 +129,5 @@ def post_from_dict(d: Any, *, default_platform: str = "unknown", collected_at: d
         collected_at=collected_at or datetime.now(timezone.utc),
         media=_media(d.get("media")),
         metrics=_metrics(d.get("metrics")),
-        raw=d,
+        raw=d if raw is None else raw,
     )
