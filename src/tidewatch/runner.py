@@ -9,7 +9,8 @@ from typing import Callable, Sequence
 
 import orjson
 
-from tidewatch.ingest.base import Checkpoint, Source
+from tidewatch.ingest.base import Checkpoint, Source, SourceError
+from tidewatch.netguard import BlockedAddress
 from tidewatch.records import Post
 from tidewatch.store.repo import Store
 
@@ -97,6 +98,13 @@ def run_import(source: Source, store: Store, *, rejects_path: Path | None, batch
         flush()
         if resumable:
             store.set_checkpoint(key, last, complete=True)
+    except (SourceError, BlockedAddress) as e:
+        # The source itself failed (a file vanished, an address refused): keep what was read,
+        # leave the checkpoint where it was, and report it as one reject.
+        flush()
+        stats.rejected += 1
+        stats.reasons[str(e)[:60]] = 1
+        rejects.write({"source": key, "line": last.record + 1, "reason": str(e), "excerpt": ""})
     finally:
         rejects.close()
     store.record_run(key, started, stats.as_dict())
