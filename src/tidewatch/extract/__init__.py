@@ -17,11 +17,10 @@ def extract_all(text: str, lang: str | None = None) -> list[Entity]:
     from tidewatch.extract.phones import extract_phones
     from tidewatch.extract.places import extract_places
     from tidewatch.extract.prices import extract_prices
-    from tidewatch.extract.regions import guess_regions
 
     places = extract_places(text, lang=lang)
     out: list[Entity] = []
-    out += extract_phones(text, lang=lang, regions=guess_regions(text, lang))
+    out += extract_phones(text, lang=lang)  # guesses regions itself, only when a national number needs it
     out += extract_handles(text)
     out += extract_urls(text)
     out += extract_prices(text, lang=lang)
