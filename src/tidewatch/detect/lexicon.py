@@ -29,8 +29,10 @@ FRAMING_CONCEPTS = ("reporting", "warning", "rescue", "legit_service", "personal
 CONCEPTS = SIGNAL_CONCEPTS + FRAMING_CONCEPTS
 
 _WORD = regex.compile(r"[\p{L}\p{M}\p{N}_]")
-# One-letter clitics that attach to the next word in Arabic script (and, with, to, for, as).
-_CLITICS = set("وبلفکك")
+# Prefixes that attach to the next word in Arabic script: and, with, to, for, as, the
+# article and their combinations (folded spellings: ک for ك).
+_PREFIXES = frozenset({"و", "ب", "ل", "ف", "ک", "ال", "وال", "بال", "فال", "کال", "لل", "ول", "وب", "ول"})
+_MAX_PREFIX = 3
 
 
 @dataclass(frozen=True, slots=True)
@@ -142,7 +144,10 @@ def _boundary_ok(text: str, start: int, end: int, key: str) -> bool:
     if not _is_word(key[0]) or start == 0 or not _is_word(text[start - 1]):
         start_ok = True
     else:
-        start_ok = text[start - 1] in _CLITICS and (start < 2 or not _is_word(text[start - 2]))
+        k = start - 1
+        while k > 0 and start - k < _MAX_PREFIX and _is_word(text[k - 1]):
+            k -= 1
+        start_ok = text[k:start] in _PREFIXES and (k == 0 or not _is_word(text[k - 1]))
     if not start_ok:
         return False
     if end >= len(text) or not _is_word(key[-1]) or not _is_word(text[end]):

@@ -26,7 +26,10 @@ SYNTH_WEIGHT = 0.5
 
 
 def default_paths(root: Path) -> dict:
-    return {"train_dir": root / "data" / "labelled" / "train", "seed": root.parent / "shared" / "data" / "dev_labelled.jsonl"}
+    labelled = root / "data" / "labelled"
+    return {"train_dirs": sorted(p for p in labelled.glob("train*") if p.is_dir()),
+            "eval_dirs": sorted(p for p in labelled.glob("eval*") if p.is_dir()),
+            "seed": root.parent / "shared" / "data" / "dev_labelled.jsonl"}
 
 
 def synthetic_examples(n: int, seed: int = 2024) -> list[Example]:
@@ -42,8 +45,8 @@ def synthetic_examples(n: int, seed: int = 2024) -> list[Example]:
     return out
 
 
-def gather(train_dir: Path, seed: Path | None, n_synth: int) -> list[Example]:
-    examples = read_many(sorted(train_dir.glob("*.jsonl")))
+def gather(train_dirs: Sequence[Path], seed: Path | None, n_synth: int) -> list[Example]:
+    examples = read_many(sorted(p for d in train_dirs for p in d.glob("*.jsonl")))
     if seed is not None and seed.exists():
         examples += read_many([seed])
     examples += synthetic_examples(n_synth)

@@ -1,0 +1,87 @@
+"""The detector: fits, calibrates, explains, and survives a save/load without pickle."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from tidewatch.detect.data import example_from_dict
+from tidewatch.detect.model import SmugglingDetector, _threshold_for_precision
+from tidewatch.detect.train import prepare_examples
+from tidewatch.records import CATEGORIES
+
+
+@pytest.fixture(scope="module")
+def trained(seed_rows, tmp_path_factory):
+    examples = [example_from_dict(r) for r in seed_rows]
+    docs = prepare_examples(examples)
+    model = SmugglingDetector().fit(docs, [e.label for e in examples], [e.categories for e in examples],
+                                    version="test")
+    path = tmp_path_factory.mktemp("model")
+    model.save(path, card={"note": "test"})
+    return model, path, examples, docs
+
+
+def test_scores_are_probabilities_and_labels_follow_the_threshold(trained):
+    model, _, _, docs = trained
+    dets = model.detect_batch(docs)
+    for d in dets:
+        assert 0.0 <= d.score <= 1.0
+        assert d.label == int(d.score >= model.threshold_)
+        assert set(d.categories) <= set(CATEGORIES)
+        assert bool(d.categories) == bool(d.label)
+
+
+def test_fits_its_training_data(trained):
+    model, _, examples, docs = trained
+    dets = model.detect_batch(docs)
+    acc = np.mean([d.label == e.label for d, e in zip(dets, examples)])
+    assert acc > 0.9
+
+
+def test_save_load_round_trip_is_exact_and_pickle_free(trained):
+    model, path, _, docs = trained
+    with np.load(path / "weights.npz", allow_pickle=False) as w:  # must not need pickle
+        assert set(w.files) >= {"coef_idx", "coef_val"}
+    meta = json.loads((path / "model.json").read_text())
+    assert meta["format"] == "tidewatch-detector/1" and meta["card"] == {"note": "test"}
+    loaded = SmugglingDetector.load(path)
+    a = model.detect_batch(docs)
+    b = loaded.detect_batch(docs)
+    assert [x.score for x in a] == [y.score for y in b]
+    assert [x.categories for x in a] == [y.categories for y in b]
+
+
+def test_load_refuses_a_foreign_file(tmp_path):
+    (tmp_path / "model.json").write_text(json.dumps({"format": "something-else"}))
+    with pytest.raises(ValueError, match="not a tidewatch detector"):
+        SmugglingDetector.load(tmp_path)
+
+
+def test_explanations_point_into_the_original_text(trained):
+    model, _, _, _ = trained
+    text = "🇬🇧🚤 Boat to UK tonight from Dunkirk, 1500€ per person, children free. WhatsApp +44 7700 900123"
+    doc = prepare_examples([example_from_dict({"id": "x", "text": text, "label": 1})])[0]
+    det = model.detect_batch([doc])[0]
+    assert det.label == 1
+    assert det.cues
+    for c in det.cues:
+        assert 0 <= c.start < c.end <= len(text)
+        assert c.concept and c.gloss
+    exp = model.explain(doc)
+    assert exp["score"] == pytest.approx(det.score, abs=1e-4)
+    assert exp["features"]  # named feature contributions
+    concepts = {c["concept"] for c in exp["cues"]}
+    assert "entity:phone" in concepts and "entity:price" in concepts
+
+
+@pytest.mark.parametrize("p,y,target,expected_range", [
+    ([0.9, 0.8, 0.7, 0.2, 0.1], [1, 1, 1, 0, 0], 0.9, (0.2, 0.7)),
+    ([0.9, 0.8, 0.6, 0.5, 0.1], [1, 0, 1, 1, 0], 0.99, (0.8, 0.95)),
+])
+def test_threshold_meets_the_precision_target_when_it_can(p, y, target, expected_range):
+    t = _threshold_for_precision(np.array(p), np.array(y), target)
+    lo, hi = expected_range
+    assert lo < t <= hi
