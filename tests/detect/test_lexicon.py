@@ -71,3 +71,13 @@ def test_arabic_script_clitics_are_allowed(tmp_path):
     assert lex.match(normalise("بقارب كبير").text)  # b- (by) + boat
     assert lex.match(normalise("والقارب").text)  # and + the + boat
     assert lex.match(normalise("مقارب").text) == []  # not a prefix: another word
+
+
+def test_geez_prefixes_and_endings_are_allowed(tmp_path):
+    d = tmp_path / "lex"
+    d.mkdir()
+    (d / "ti.tsv").write_text("term\tconcept\tgloss\tsource\nጀልባ\ttransport\tboat\tusage\n", encoding="utf-8")
+    lex = Lexicon.load(d)
+    assert lex.match(normalise("ብጀልባ ናብ ኢጣልያ").text)  # by boat
+    assert lex.match(normalise("ጀልባው ተበጊሱ").text)  # the boat
+    assert lex.match(normalise("ሰጀልባ").text) == []  # not a prefix

@@ -33,6 +33,13 @@ _WORD = regex.compile(r"[\p{L}\p{M}\p{N}_]")
 # article and their combinations (folded spellings: ک for ك).
 _PREFIXES = frozenset({"و", "ب", "ل", "ف", "ک", "ال", "وال", "بال", "فال", "کال", "لل", "ول", "وب", "ول"})
 _MAX_PREFIX = 3
+# Ge'ez script (Tigrinya, Amharic): prepositions and the relative marker attach to the front
+# of a word, endings to the back, and words are short in syllables.
+_GEEZ_PREFIXES = frozenset({"በ", "ለ", "የ", "ብ", "ን", "ከ", "ካብ", "ናብ", "ኣብ", "ስለ", "እንደ", "ዝ", "ም"})
+
+
+def _is_geez(ch: str) -> bool:
+    return "\u1200" <= ch <= "\u139f" or "\u2d80" <= ch <= "\u2ddf"
 
 
 @dataclass(frozen=True, slots=True)
@@ -147,12 +154,13 @@ def _boundary_ok(text: str, start: int, end: int, key: str) -> bool:
         k = start - 1
         while k > 0 and start - k < _MAX_PREFIX and _is_word(text[k - 1]):
             k -= 1
-        start_ok = text[k:start] in _PREFIXES and (k == 0 or not _is_word(text[k - 1]))
+        prefixes = _GEEZ_PREFIXES if _is_geez(key[0]) else _PREFIXES
+        start_ok = text[k:start] in prefixes and (k == 0 or not _is_word(text[k - 1]))
     if not start_ok:
         return False
     if end >= len(text) or not _is_word(key[-1]) or not _is_word(text[end]):
         return True
-    return len(key) >= 4
+    return len(key) >= (2 if _is_geez(key[-1]) else 4)
 
 
 @lru_cache(maxsize=1)

@@ -129,7 +129,7 @@ class SmugglingDetector:
         n_dense = self.featuriser.n_dense
         dense = row[:, :n_dense].toarray().ravel()
         contrib_dense = {DENSE_NAMES[j]: float(dense[j] * self.coef_[j]) for j in np.flatnonzero(dense)}
-        ngram = float(row[:, n_dense:] @ self.coef_[n_dense:])
+        ngram = float(np.asarray(row[:, n_dense:] @ self.coef_[n_dense:]).ravel()[0])
         return {"score": float(self._proba(row)[0]), "threshold": self.threshold_, "bias": self.intercept_,
                 "features": dict(sorted(contrib_dense.items(), key=lambda kv: -abs(kv[1]))),
                 "ngram_evidence": ngram, "cues": [c.to_json() for c in self._cues(doc, row, dh[0])]}
