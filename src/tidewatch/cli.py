@@ -351,9 +351,9 @@ def _project_root() -> Path:
 
 @app.command()
 def train(output: Annotated[Optional[Path], typer.Option("--output", "-o", help="Model folder (default: the packaged model).")] = None,
-          data: Annotated[Optional[Path], typer.Option(help="Folder of labelled JSON Lines (default: data/labelled/train).")] = None,
+          data: Annotated[Optional[list[Path]], typer.Option(help="Folder of labelled JSON Lines; repeatable (default: data/labelled/train*).")] = None,
           seed_file: Annotated[Optional[Path], typer.Option(help="The shared seed set (default: ../shared/data/dev_labelled.jsonl).")] = None,
-          eval_dir: Annotated[Optional[Path], typer.Option(help="Held-out set reported in the model card (default: data/labelled/eval).")] = None,
+          eval_dir: Annotated[Optional[list[Path]], typer.Option(help="Held-out folder reported in the model card; repeatable (default: data/labelled/eval*).")] = None,
           synth: Annotated[int, typer.Option(help="Synthetic examples to add (weight 0.5).")] = 3000) -> None:
     """Rebuild the detector from the labelled data in the repository."""
     from tidewatch.detect.data import read_many
@@ -363,12 +363,13 @@ def train(output: Annotated[Optional[Path], typer.Option("--output", "-o", help=
 
     root = _project_root()
     paths = default_paths(root)
-    train_dir = data or paths["train_dir"]
-    if not train_dir.is_dir():
-        fail(f"training data folder not found: {train_dir}")
-    examples = gather(train_dir, seed_file or paths["seed"], synth)
-    eval_dir = eval_dir or root / "data" / "labelled" / "eval"
-    held_out = read_many(sorted(eval_dir.glob("*.jsonl"))) if eval_dir.is_dir() else []
+    train_dirs = data or paths["train_dirs"]
+    missing = [d for d in train_dirs if not d.is_dir()]
+    if missing or not train_dirs:
+        fail(f"training data folder not found: {missing[0] if missing else root / 'data' / 'labelled' / 'train'}")
+    examples = gather(train_dirs, seed_file or paths["seed"], synth)
+    eval_dirs = eval_dir or paths["eval_dirs"]
+    held_out = read_many(sorted(p for d in eval_dirs if d.is_dir() for p in d.glob("*.jsonl")))
     out = output or MODEL_DIR
     with _progress() as progress:
         progress.add_task(f"training on {len(examples):,} examples", total=None)
