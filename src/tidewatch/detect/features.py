@@ -29,10 +29,19 @@ DENSE_NAMES: tuple[str, ...] = (
     + (
         "n_signal_concepts", "n_framing_concepts", "contact_any", "money_and_place", "money_and_contact",
         "place_and_transport", "offer_triad", "signal_without_framing", "framing_without_money",
-        "many_places", "question", "short_text", "long_text", "log_length",
+        "many_places", "question", "short_text", "long_text", "log_length", "two_places", "money_and_transport",
     )
 )
+# Pairs of presences (a concept or an entity kind): the model can learn that "price + transport"
+# means an offer while "price + legit_service" means a ferry ticket, in every language at once.
+PAIR_BASE: tuple[str, ...] = tuple(f"concept:{c}" for c in CONCEPTS) + tuple(f"entity:{k}" for k in ENTITY_KINDS)
+_PAIRS = [(i, j) for i in range(len(PAIR_BASE)) for j in range(i + 1, len(PAIR_BASE))]
+DENSE_NAMES = DENSE_NAMES + tuple(f"pair:{PAIR_BASE[i]}&{PAIR_BASE[j]}" for i, j in _PAIRS)
 DENSE_INDEX = {n: i for i, n in enumerate(DENSE_NAMES)}
+_BASE_POS = np.array([DENSE_INDEX[n] for n in PAIR_BASE])
+_PAIR_I = np.array([i for i, _ in _PAIRS])
+_PAIR_J = np.array([j for _, j in _PAIRS])
+_PAIR_START = DENSE_INDEX[f"pair:{PAIR_BASE[0]}&{PAIR_BASE[1]}"]
 
 # Short terms (3 characters or fewer) only count in their own language: elsewhere they are
 # too likely to be an ordinary word of another language written in the same script.
@@ -101,6 +110,10 @@ def dense_row(doc: Doc, dh: DocHits) -> np.ndarray:
     x[DENSE_INDEX["short_text"]] = float(len(text) < 60)
     x[DENSE_INDEX["long_text"]] = float(len(text) > 600)
     x[DENSE_INDEX["log_length"]] = math.log1p(len(text)) / 8.0
+    x[DENSE_INDEX["two_places"]] = float(kinds.get("place", 0) >= 2)
+    x[DENSE_INDEX["money_and_transport"]] = float(money and transport)
+    present = (x[_BASE_POS] > 0).astype(np.float32)
+    x[_PAIR_START:] = present[_PAIR_I] * present[_PAIR_J]
     return x
 
 
