@@ -41,8 +41,11 @@ class SmugglingDetector:
 
     # -- learning --------------------------------------------------------------------------
     def fit(self, docs: Sequence[Doc], labels: Sequence[int], categories: Sequence[Sequence[str]],
-            sample_weight: Sequence[float] | None = None, groups: Sequence[int] | None = None,
-            version: str = "dev") -> "SmugglingDetector":
+            sample_weight: Sequence[float] | None = None, groups: Sequence | None = None,
+            version: str = "dev", calibrate_on: Sequence[bool] | None = None) -> "SmugglingDetector":
+        """`groups` keep related examples in one fold (pass author sets to measure on unseen
+        writers); `calibrate_on` marks the rows whose out-of-fold scores set the calibration and
+        threshold (e.g. hand-labelled rows only, not synthetic ones)."""
         X, _ = self.featuriser.transform(docs)
         y = np.asarray(labels, dtype=np.int8)
         w = np.ones(len(y)) if sample_weight is None else np.asarray(sample_weight, dtype=float)
@@ -50,9 +53,10 @@ class SmugglingDetector:
         # calibrate the score and pick the threshold on data the model did not see.
         oof = self._oof_decision(X, y, w, groups)
         self.coef_, self.intercept_ = self._fit_linear(X, y, w)
-        self.calibration_ = _platt(oof, y, w)
+        cal = np.ones(len(y), dtype=bool) if calibrate_on is None else np.asarray(calibrate_on, dtype=bool)
+        self.calibration_ = _platt(oof[cal], y[cal], np.ones(int(cal.sum())))
         p_oof = _sigmoid(self.calibration_[0] * oof + self.calibration_[1])
-        self.threshold_ = _threshold_for_precision(p_oof, y, self.target_precision)
+        self.threshold_ = _threshold_for_precision(p_oof[cal], y[cal], self.target_precision)
         self.oof_scores_ = p_oof
         self._fit_categories(X, y, categories, w)
         self.version = version
@@ -68,7 +72,8 @@ class SmugglingDetector:
 
         out = np.zeros(len(y))
         if groups is not None:
-            splitter = GroupKFold(n_splits=folds).split(X, y, groups)
+            n_groups = len(set(groups))
+            splitter = GroupKFold(n_splits=min(folds, n_groups)).split(X, y, groups)
         else:
             splitter = StratifiedKFold(n_splits=folds, shuffle=True, random_state=0).split(X, y)
         for tr, te in splitter:
