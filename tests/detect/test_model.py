@@ -85,3 +85,16 @@ def test_threshold_meets_the_precision_target_when_it_can(p, y, target, expected
     t = _threshold_for_precision(np.array(p), np.array(y), target)
     lo, hi = expected_range
     assert lo < t <= hi
+
+
+def test_the_packaged_model_is_current():
+    """The shipped model must be rebuilt (`make model`) whenever the features or lexicons change."""
+    from tidewatch.detect.lexicon import default_lexicon
+    from tidewatch.detect.loader import MODEL_DIR
+
+    if not (MODEL_DIR / "model.json").exists():
+        pytest.fail("no packaged model: run `make model` and commit src/tidewatch/detect/model/")
+    meta = json.loads((MODEL_DIR / "model.json").read_text())
+    assert meta["lexicon"] == default_lexicon().fingerprint(), "lexicon changed: run `make model`"
+    model = SmugglingDetector.load(MODEL_DIR)
+    assert model.threshold_ > 0 and model.version.startswith("tidewatch-detector")

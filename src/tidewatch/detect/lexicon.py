@@ -99,6 +99,16 @@ class Lexicon:
             self._automaton.make_automaton()
         self._empty = not by_key
 
+    def fingerprint(self) -> str:
+        """Changes whenever a term, its concept or its language changes: a model trained with
+        one lexicon records this, so a stale model is noticed."""
+        import hashlib
+
+        h = hashlib.sha256()
+        for e in sorted(self.entries, key=lambda e: (e.lang, e.term, e.concept)):
+            h.update(f"{e.lang}\t{e.term}\t{e.concept}\n".encode("utf-8"))
+        return h.hexdigest()[:16]
+
     @classmethod
     def load(cls, directory: Path = LEXICON_DIR) -> "Lexicon":
         entries: list[Entry] = []

@@ -169,7 +169,7 @@ class SmugglingDetector:
             "target_precision": self.target_precision, "threshold": self.threshold_,
             "calibration": list(self.calibration_), "intercept": self.intercept_,
             "categories": list(CATEGORIES), "dense_names": list(DENSE_NAMES),
-            "featuriser": self.featuriser.params(), "card": card or {},
+            "featuriser": self.featuriser.params(), "lexicon": self.lexicon.fingerprint(), "card": card or {},
         }
         (path / "model.json").write_text(json.dumps(meta, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
         idx = np.flatnonzero(self.coef_)
@@ -199,6 +199,12 @@ class SmugglingDetector:
         m.threshold_ = float(meta["threshold"])
         m.version = meta["version"]
         m.card = meta.get("card", {})
+        m.lexicon_fingerprint = meta.get("lexicon")
+        if m.lexicon_fingerprint != m.lexicon.fingerprint():
+            import warnings
+
+            warnings.warn(f"{path}: the lexicon changed since this model was trained; rebuild it with `tidewatch train`",
+                          stacklevel=2)
         return m
 
 

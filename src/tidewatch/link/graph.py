@@ -38,7 +38,7 @@ class Network:
     ties: list[tuple[str, str, int]] = field(default_factory=list)  # (kind, value, posts carrying it)
 
 
-def build_networks(items: Sequence[LinkInput], resolution: float = 0.35, seed: int = 42,
+def build_networks(items: Sequence[LinkInput], resolution: float = 0.2, seed: int = 42,
                    min_posts: int = 2) -> list[Network]:
     n = len(items)
     node_of: dict[tuple[str, str], int] = {}

@@ -17,7 +17,7 @@ from tidewatch.link.minhash import band_keys, permutations, shingle_hashes, sign
 
 NUM_PERM = 64
 BANDS = 16
-THRESHOLD = 0.5
+THRESHOLD = 0.8  # near-identical once slots are masked: generic phrasing shared by unrelated sellers stays below
 _PERMS = permutations(NUM_PERM, seed=7)
 
 _MASKS = [
@@ -84,24 +84,39 @@ def group_signatures(sigs: np.ndarray, threshold: float = THRESHOLD, uf: UnionFi
         order = np.argsort(keys[:, b], kind="stable")
         k = keys[order, b]
         starts = np.flatnonzero(np.r_[True, k[1:] != k[:-1]])
-        ends = np.r_[starts[1:], n]
-        for s, e in zip(starts, ends):
-            if e - s < 2:
-                continue
-            members = order[s:e]
+        sizes = np.diff(np.r_[starts, n])
+        for s, size in zip(starts[sizes > 1], sizes[sizes > 1]):
+            members = order[s:s + size]
             if new_from and members.max() < new_from:
                 continue
-            # each member joins the first of the (up to 32) earlier run-mates it really resembles
-            for k in range(1, len(members)):
-                m = members[k]
-                if new_from and m < new_from and members[:k].max() < new_from:
-                    continue
-                earlier = members[max(0, k - 32):k]
-                sim = np.mean(sigs[earlier] == sigs[m], axis=1)
-                hit = np.flatnonzero(sim >= threshold)
-                if hit.size:
-                    uf.union(int(earlier[hit[0]]), int(m))
+            _join_run(uf, sigs, members, threshold, new_from)
     return uf
+
+
+_WINDOW = 32
+
+
+def _join_run(uf: UnionFind, sigs: np.ndarray, members: np.ndarray, threshold: float, new_from: int) -> None:
+    """Within one band bucket, join each member to the first of its (up to 32) earlier
+    bucket-mates whose signature really agrees on `threshold` of its positions."""
+    if len(members) == 2:
+        a, b = int(members[0]), int(members[1])
+        if uf.find(a) != uf.find(b) and np.count_nonzero(sigs[a] == sigs[b]) >= threshold * sigs.shape[1]:
+            uf.union(a, b)
+        return
+    for lo in range(0, len(members), 4 * _WINDOW):
+        block = members[max(0, lo - _WINDOW):lo + 4 * _WINDOW]
+        sub = sigs[block]
+        sim = (sub[:, None, :] == sub[None, :, :]).mean(axis=2)
+        first = max(0, lo - _WINDOW)
+        for k in range(lo - first if lo else 1, len(block)):
+            m = int(block[k])
+            if new_from and m < new_from and block[:k].max() < new_from:
+                continue
+            window = sim[k, max(0, k - _WINDOW):k]
+            hit = np.flatnonzero(window >= threshold)
+            if hit.size:
+                uf.union(int(block[max(0, k - _WINDOW) + hit[0]]), m)
 
 
 def group_texts(texts: Sequence[str], threshold: float = THRESHOLD) -> list[int]:
