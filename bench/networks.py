@@ -12,10 +12,12 @@ from __future__ import annotations
 import argparse
 import sys
 import time
-import tracemalloc
+import json
+import subprocess
 from math import comb
 from pathlib import Path
 
+import numpy as np
 import orjson
 
 sys.path.insert(0, str(Path(__file__).parent))
@@ -41,35 +43,41 @@ def pair_scores(truth: list, pred: list) -> tuple[float, float, float, float]:
     return ari, prec, rec, f1
 
 
-def link_corpus(posts: list[dict]) -> list:
-    """Posts (dicts in the post schema) -> network label per post, by tidewatch's own stages."""
+def identifiers(posts: list[dict]) -> list[tuple[str | None, tuple]]:
+    """(account, identifiers) per post, as the scan stores them (extraction is the scan's cost)."""
     from tidewatch.extract.handles import extract_handles
     from tidewatch.extract.phones import extract_phones
-    from tidewatch.extract.regions import guess_regions
-    from tidewatch.link.graph import LinkInput, build_networks
-    from tidewatch.link.templates import group_signatures, signatures
 
-    texts = [p["text"] for p in posts]
-    sigs = signatures(texts)
-    roots = group_signatures(sigs).roots()
-    sizes = {}
-    for r in roots:
-        sizes[int(r)] = sizes.get(int(r), 0) + 1
-    items = []
-    for i, p in enumerate(posts):
+    out = []
+    for p in posts:
         t = p["text"]
-        idents = {("phone", e.value) for e in extract_phones(t, regions=guess_regions(t, None))}
+        idents = {("phone", e.value) for e in extract_phones(t)}
         idents |= {("handle", e.value) for e in extract_handles(t)}
         idents |= {("image", m["sha256"]) for m in p.get("media") or [] if m.get("sha256")}
         a = p.get("author") or {}
-        account = f"{p.get('platform')}:{(a.get('id') or a.get('handle') or '').lower()}" if a else None
-        template = int(roots[i]) if sizes[int(roots[i])] > 1 else None
-        items.append(LinkInput(str(i), account, tuple(sorted(idents)), template))
-    label = [None] * len(posts)
+        key = a.get("id") or a.get("handle")
+        out.append((f"{p.get('platform')}:{key.lower()}" if key else None, tuple(sorted(idents))))
+    return out
+
+
+def group(texts: list[str], idents: list[tuple[str | None, tuple]]) -> list:
+    """The link stage proper: templates (MinHash-LSH) + identifier graph (Leiden)."""
+    from tidewatch.link.graph import LinkInput, build_networks
+    from tidewatch.link.templates import group_signatures, signatures
+
+    roots = group_signatures(signatures(texts)).roots()
+    sizes = np.bincount(roots, minlength=len(texts))
+    items = [LinkInput(str(i), acc, ids, int(roots[i]) if sizes[roots[i]] > 1 else None)
+             for i, (acc, ids) in enumerate(idents)]
+    label = [None] * len(texts)
     for net in build_networks(items):
         for pid in net.post_ids:
             label[int(pid)] = net.id
     return label
+
+
+def link_corpus(posts: list[dict]) -> list:
+    return group([p["text"] for p in posts], identifiers(posts))
 
 
 def load(path: Path) -> tuple[list[dict], list[dict]]:
@@ -84,7 +92,11 @@ def main() -> None:
     ap.add_argument("--seeds", default="101,202,303")
     ap.add_argument("--quality-n", type=int, default=20000)
     ap.add_argument("--cache", default=str(Path(__file__).parent / "results"))
+    ap.add_argument("--one", help=argparse.SUPPRESS)
     args = ap.parse_args()
+    if args.one:
+        one(Path(args.one))
+        return
     cache = Path(args.cache)
     cache.mkdir(parents=True, exist_ok=True)
 
@@ -99,24 +111,32 @@ def main() -> None:
         print(f"  seed {seed}: {len(adverts):,} adverts, {n_true:,} planted networks: ARI {ari:.3f}, "
               f"pairwise precision {p:.3f} recall {r:.3f} F1 {f1:.3f}")
 
-    print("speed (all posts of the corpus linked, as if all were flagged)")
+    print("speed (all posts of the corpus linked, as if all were flagged; each size in a fresh process)")
     prev = None
-    for n in [int(s) for s in args.sizes.split(",")]:
+    for n in [int(x) for x in args.sizes.split(",")]:
         path = common.corpus(cache, n, 11)
-        base = common.baseline_rate(path, repeat=1)
-        posts = [orjson.loads(line) for line in open(path, "rb")]
-        tracemalloc.start()
-        t = time.perf_counter()
-        link_corpus(posts)
-        secs = time.perf_counter() - t
-        peak = tracemalloc.get_traced_memory()[1] / 2 ** 20
-        tracemalloc.stop()
-        rate = n / secs
-        growth = f", time growth x{secs / prev[1]:.2f} for size x{n / prev[0]:.1f}" if prev else ""
-        print(f"  {n:>9,} posts: {secs:7.1f} s ({secs * 100000 / n:6.1f} s per 100k), {rate:,.0f} posts/s, "
-              f"ratio to baseline {rate / base:.4f}, peak traced memory {peak:,.0f} MB{growth}")
-        prev = (n, secs)
-        del posts
+        res = subprocess.run([sys.executable, __file__, "--one", str(path)], capture_output=True, text=True,
+                             check=True)
+        r = json.loads(res.stdout.strip().splitlines()[-1])
+        growth = f", link time x{r['link_s'] / prev[1]:.2f} for size x{n / prev[0]:.0f}" if prev else ""
+        print(f"  {n:>9,} posts: link {r['link_s']:7.1f} s ({r['link_s'] * 1e5 / n:5.1f} s per 100k, ratio to "
+              f"baseline {n / r['link_s'] / r['baseline']:.4f}); identifiers {r['ident_s']:6.1f} s; "
+              f"peak memory {r['rss_mb']:,.0f} MB{growth}")
+        prev = (n, r["link_s"])
+
+
+def one(path: Path) -> None:
+    base = common.baseline_rate(path, repeat=1)
+    posts = [orjson.loads(line) for line in open(path, "rb")]
+    t = time.perf_counter()
+    idents = identifiers(posts)
+    ident_s = time.perf_counter() - t
+    texts = [p["text"] for p in posts]
+    del posts
+    t = time.perf_counter()
+    group(texts, idents)
+    link_s = time.perf_counter() - t
+    print(json.dumps({"link_s": link_s, "ident_s": ident_s, "baseline": base, "rss_mb": common.peak_rss_mb()}))
 
 
 if __name__ == "__main__":
