@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test test-fast bench install model clean
+.PHONY: demo test test-fast bench install model sample clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -28,10 +28,15 @@ test-fast: $(STAMP)
 ## Benchmarks, each reported as a ratio to a baseline measured in the same run.
 bench: $(STAMP)
 	$(BIN)/python bench/scan.py
+	$(BIN)/python bench/networks.py
 
 ## Rebuild the detector from the labelled data in the repository.
 model: $(STAMP)
 	$(BIN)/tidewatch train
+
+## Regenerate the bundled sample corpus (deterministic).
+sample: $(STAMP)
+	$(BIN)/python -m tidewatch.synth --n 2000 --seed 7 --output data/sample
 
 clean:
 	rm -rf $(VENV) build dist src/*.egg-info .pytest_cache tidewatch.db tidewatch.db-wal tidewatch.db-shm

@@ -311,7 +311,11 @@ def synth(n: Annotated[int, typer.Option("--n", min=1, help="Number of posts.")]
     with _progress() as progress:
         progress.add_task(f"generating {n:,} posts", total=None)
         counts = write_corpus(output, n, seed)
-    _summary("synth", [(k, v) for k, v in counts.items()] + [("written to", str(output))])
+    rows = [(k.replace("_", " "), v) for k, v in counts.items() if not isinstance(v, dict)]
+    for key in ("by_lang", "by_category", "by_kind"):
+        for name, v in sorted(counts.get(key, {}).items(), key=lambda kv: -kv[1]):
+            rows.append((f"{key[3:]}: {name}", v))
+    _summary("synth", rows + [("written to", str(output))])
 
 
 @app.command()
