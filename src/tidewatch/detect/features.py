@@ -47,11 +47,27 @@ _PAIR_START = DENSE_INDEX[f"pair:{PAIR_BASE[0]}&{PAIR_BASE[1]}"]
 # too likely to be an ordinary word of another language written in the same script.
 SHORT_TERM = 3
 
-_LANG_FAMILY = {"prs": "fa", "ar-Latn": "ar", "ku": "kmr"}
+_LANG_FAMILY = {"prs": "fa", "ar-Latn": "ar", "fa-Latn": "fa", "ur-Latn": "ur", "ku": "kmr"}
 
 
 def _family(lang: str | None) -> str | None:
     return _LANG_FAMILY.get(lang, lang) if lang else None
+
+
+# Languages whose spelling patterns are worth running for a post in a given language
+# (Dari and Persian share a script and most vocabulary; an undetermined post runs them all).
+_NEIGHBOURS = {"fa": ("fa", "prs"), "prs": ("prs", "fa"), "ckb": ("ckb", "kmr"), "kmr": ("kmr", "ckb", "tr"),
+               "ti": ("ti", "am"), "am": ("am", "ti"), "ur": ("ur", "ps"), "ps": ("ps", "ur")}
+
+
+def _regex_langs(langs: set) -> list[str] | None:
+    if not langs or langs <= {None, "und"}:
+        return None
+    out: list[str] = []
+    for lang in langs:
+        if lang:
+            out += _NEIGHBOURS.get(lang, (lang,))
+    return out
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,7 +80,7 @@ def counted_hits(doc: Doc, lexicon: Lexicon) -> DocHits:
     langs = {_family(doc.lang.lang)} | {_family(o) for o in doc.lang.others}
     keep: list[Hit] = []
     spans: dict[str, set[tuple[int, int]]] = {}
-    for h in lexicon.match(doc.norm.text):
+    for h in lexicon.match(doc.norm.text, _regex_langs(langs)):
         e = h.entry
         if len(e.folded) <= SHORT_TERM and not e.term.startswith("re:") and e.lang not in langs and e.lang != "xx":
             continue

@@ -88,9 +88,12 @@ class Lexicon:
         self._automaton = ahocorasick.Automaton()
         by_key: dict[str, list[Entry]] = {}
         self._patterns: list[tuple[regex.Pattern, Entry]] = []
+        self._patterns_by_lang: dict[str, list[tuple[regex.Pattern, Entry]]] = {}
         for e in self.entries:
             if e.term.startswith("re:"):
-                self._patterns.append((regex.compile(e.folded, regex.V1), e))
+                compiled = (regex.compile(e.folded, regex.V1), e)
+                self._patterns.append(compiled)
+                self._patterns_by_lang.setdefault(e.lang, []).append(compiled)
             else:
                 by_key.setdefault(e.folded, []).append(e)
         for key, entries in by_key.items():
@@ -116,9 +119,13 @@ class Lexicon:
             entries += read_lexicon_file(path)
         return cls(entries)
 
-    def match(self, text: str) -> list[Hit]:
+    def match(self, text: str, langs: Iterable[str] | None = None) -> list[Hit]:
         """All lexicon hits in a normalised text (one per entry-span; entries of several languages
-        sharing a term each hit, the caller decides which count)."""
+        sharing a term each hit, the caller decides which count).
+
+        Plain terms of every language are matched at once. Regular-expression entries cost one
+        pass each, so with `langs` only those of the post's languages run (they cover
+        in-language spelling variation; other languages' terms still match as plain terms)."""
         hits: list[Hit] = []
         if not self._empty:
             for end_idx, (key, entries) in self._automaton.iter(text):
@@ -128,7 +135,11 @@ class Lexicon:
                     continue
                 for e in entries:
                     hits.append(Hit(start, end, e))
-        for pattern, e in self._patterns:
+        if langs is None:
+            patterns = self._patterns
+        else:
+            patterns = [pe for lang in dict.fromkeys(langs) for pe in self._patterns_by_lang.get(lang, ())]
+        for pattern, e in patterns:
             for m in pattern.finditer(text):
                 if m.end() > m.start():
                     hits.append(Hit(m.start(), m.end(), e))

@@ -98,7 +98,7 @@ def train(examples: Sequence[Example], out_dir: Path, version: str, eval_example
     real = [i for i, e in enumerate(examples) if e.source != "synth"]
     oof_report = evaluate([examples[i] for i in real], [oof[i] for i in real])
     card = {
-        "data": {"examples": len(examples), "by_source": dict(Counter(Path(e.source).name if e.source != "synth"
+        "data": {"examples": len(examples), "by_source": dict(Counter("/".join(Path(e.source).parts[-2:]) if e.source != "synth"
                                                                          else "synth" for e in examples)),
                  "by_language": dict(sorted(Counter(e.lang or "und" for e in examples).items())),
                  "positives": int(sum(e.label for e in examples)), "groups": len(set(groups)),
