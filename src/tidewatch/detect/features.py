@@ -63,7 +63,7 @@ _NEIGHBOURS = {"fa": ("fa", "prs"), "prs": ("prs", "fa"), "ckb": ("ckb", "kmr"),
 def _regex_langs(langs: set) -> list[str] | None:
     if not langs or langs <= {None, "und"}:
         return None
-    out: list[str] = []
+    out: list[str] = ["xx"]  # language-neutral patterns always run
     for lang in langs:
         if lang:
             out += _NEIGHBOURS.get(lang, (lang,))
