@@ -123,7 +123,7 @@ class SmugglingDetector:
             if label:
                 chosen = [CATEGORIES[k] for k in range(len(CATEGORIES)) if pc[i, k] >= 0.5]
                 cats = tuple(chosen or [CATEGORIES[int(np.argmax(pc[i]))]])
-            cues = self._cues(d, X[i], dh[i])
+            cues = self._cues(d, dh[i])
             out.append(Detection(d.post_id, round(float(p[i]), 4), label, cats, tuple(cues), d.lang.lang, self.version))
         return out
 
@@ -137,9 +137,9 @@ class SmugglingDetector:
         ngram = float(np.asarray(row[:, n_dense:] @ self.coef_[n_dense:]).ravel()[0])
         return {"score": float(self._proba(row)[0]), "threshold": self.threshold_, "bias": self.intercept_,
                 "features": dict(sorted(contrib_dense.items(), key=lambda kv: -abs(kv[1]))),
-                "ngram_evidence": ngram, "cues": [c.to_json() for c in self._cues(doc, row, dh[0])]}
+                "ngram_evidence": ngram, "cues": [c.to_json() for c in self._cues(doc, dh[0])]}
 
-    def _cues(self, doc: Doc, row, dh: DocHits) -> list[Cue]:
+    def _cues(self, doc: Doc, dh: DocHits) -> list[Cue]:
         """Lexicon hits and entities with their share of their feature's contribution."""
         coef = self.coef_
         weights: dict[str, float] = {}
