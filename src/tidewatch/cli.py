@@ -345,6 +345,28 @@ def networks(output: OutputOpt = "-", db: DbOpt = None) -> None:
     err.print(cell(f"{len(rows):,} posts in {len({n for _, n in rows}):,} networks"))
 
 
+@app.command("export-networks")
+def export_networks(format: Annotated[str, typer.Option("--format", "-f", help="graphml, gexf, i2 (two CSVs) or stix.")],
+                    output: Annotated[Path, typer.Option("--output", "-o", help="File to write (for i2: a folder).")],
+                    db: DbOpt = None) -> None:
+    """Export the intelligence bank for Gephi (GraphML/GEXF), i2 Analyst's Notebook (CSV) or STIX 2.1."""
+    from tidewatch.link import export as ex
+
+    if format not in ("graphml", "gexf", "i2", "stix"):
+        fail(f"unknown format {format!r}: use graphml, gexf, i2 or stix")
+    snap = ex.snapshot(_open_store(db))
+    if format == "i2":
+        output.mkdir(parents=True, exist_ok=True)
+        entities, links = ex.to_i2(snap)
+        (output / "entities.csv").write_text(entities, encoding="utf-8-sig")
+        (output / "links.csv").write_text(links, encoding="utf-8-sig")
+    elif format == "stix":
+        output.write_bytes(orjson.dumps(ex.to_stix(snap), option=orjson.OPT_INDENT_2))
+    else:
+        output.write_text(ex.to_graphml(snap) if format == "graphml" else ex.to_gexf(snap), encoding="utf-8")
+    err.print(cell(f"{len(snap.networks):,} networks, {len(snap.posts):,} posts written to {output}"))
+
+
 def _project_root() -> Path:
     here = Path(__file__).resolve()
     for parent in here.parents:
