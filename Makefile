@@ -16,7 +16,8 @@ install: $(STAMP)
 
 ## The main job on embedded defaults: SQLite file, bundled sample corpus.
 demo: $(STAMP)
-	$(BIN)/tidewatch scan data/sample/posts.jsonl --db sqlite:///tidewatch.db
+	$(BIN)/tidewatch scan data/sample/posts.jsonl --db sqlite:///tidewatch.db || test $$? -eq 1
+	$(BIN)/tidewatch serve --db sqlite:///tidewatch.db
 
 ## The whole test suite (SQLite always; PostgreSQL when reachable, and always under CI).
 test: $(STAMP)
@@ -29,6 +30,7 @@ test-fast: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python bench/scan.py
 	$(BIN)/python bench/networks.py
+	$(BIN)/python bench/queue_page.py
 
 ## Rebuild the detector from the labelled data in the repository.
 model: $(STAMP)

@@ -478,6 +478,16 @@ def eval_(file: Annotated[Path, typer.Argument(help="Labelled JSON Lines: id, te
         err.print(cell(f"report written to {output}"))
 
 
+from tidewatch import cli_refer  # noqa: E402
+from tidewatch.cli_console import register as _register_console  # noqa: E402
+
+app.add_typer(cli_refer.refer_app, name="refer")
+app.add_typer(cli_refer.referrals_app, name="referrals")
+app.command("dispatch")(cli_refer.dispatch)
+app.command("recheck")(cli_refer.recheck)
+_register_console(app)
+
+
 def main() -> None:
     app()
 

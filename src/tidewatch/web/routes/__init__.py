@@ -1,0 +1,1 @@
+"""One router per resource, mounted in tidewatch.web.app.create_app."""

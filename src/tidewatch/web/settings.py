@@ -1,0 +1,48 @@
+"""The console's settings: one object, read from the environment (TIDEWATCH_*) or passed in."""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+
+def _bool(value: str | None, default: bool) -> bool:
+    if value is None or value == "":
+        return default
+    return value.strip().lower() in ("1", "true", "yes", "on")
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    database_url: str | None = None  # None: TIDEWATCH_DATABASE_URL or sqlite:///tidewatch.db
+    secure_cookies: bool | None = None  # None: Secure when the request came over https
+    claim_minutes: int = 30
+    session_hours: int = 12
+    idle_minutes: int = 120
+    page_size: int = 50
+    login_max_failures: int = 5  # per user name in the window
+    login_max_failures_ip: int = 20  # per client address in the window
+    login_window_minutes: int = 15
+    argon2_time_cost: int = 3
+    argon2_memory_kib: int = 65536
+    media_roots: tuple[Path, ...] = ()
+    screenshots: bool = False  # offer "Capture screenshot" (headless Chromium through netguard)
+    screenshot_allow_private: bool = False  # let screenshots reach loopback/private addresses (tests, intranet)
+    chromium_path: str = "/usr/bin/chromium"
+    sync_on_start: bool = True
+
+    @classmethod
+    def from_env(cls, env: dict[str, str] | None = None, **overrides) -> "Settings":
+        e = os.environ if env is None else env
+        secure = e.get("TIDEWATCH_SECURE_COOKIES")
+        values = dict(
+            database_url=e.get("TIDEWATCH_DATABASE_URL") or None,
+            secure_cookies=None if not secure else _bool(secure, False),
+            claim_minutes=int(e.get("TIDEWATCH_CLAIM_MINUTES", 30)),
+            session_hours=int(e.get("TIDEWATCH_SESSION_HOURS", 12)),
+            media_roots=tuple(Path(p) for p in e.get("TIDEWATCH_MEDIA_ROOTS", "").split(os.pathsep) if p),
+            screenshots=_bool(e.get("TIDEWATCH_SCREENSHOTS"), False),
+            chromium_path=e.get("TIDEWATCH_CHROMIUM", "/usr/bin/chromium"),
+        )
+        values.update(overrides)
+        return cls(**values)
