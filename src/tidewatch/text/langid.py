@@ -155,6 +155,36 @@ def _arabic(text: str, predictions: list[tuple[str, float]]) -> tuple[str, float
     return lang, score
 
 
+def _arabic_by_letters(text: str) -> tuple[str, float] | None:
+    """Sorani, Pashto or Urdu when their own letters are frequent and unmixed (fastText would
+    agree; it is only needed when they are rare). Uyghur shares ە ۆ ې but not ڵ ڕ ێ."""
+    sorani = sum(text.count(ch) for ch in _SORANI)
+    pashto = sum(text.count(ch) for ch in _PASHTO)
+    urdu = sum(text.count(ch) for ch in _URDU)
+    counts = sorted(((sorani, "ckb"), (pashto, "ps"), (urdu, "ur")), reverse=True)
+    (best, lang), (second, _), _ = counts
+    if best >= 4 and second == 0 and (lang != "ckb" or any(ch in text for ch in "ڵڕێ")):
+        return lang, min(0.95, 0.6 + 0.05 * best)
+    return None
+
+
+_VIETNAMESE = frozenset("ơưđăạảấầẩẫậắằẳẵặẹẻẽếềểễệỉịọỏốồổỗộớờởỡợụủứừửữựỳỵỷỹ")
+_TURKISH = frozenset("ğı")
+
+
+def _latin_by_letters(text: str) -> tuple[str, float] | None:
+    """Vietnamese and Turkish have letters no other language here uses; when a post is full of
+    them and has no other sentence-level mix, the model is not needed."""
+    low = text.lower()
+    vi = sum(1 for ch in low if ch in _VIETNAMESE)
+    if vi >= 6 and vi >= 0.08 * len(low.replace(" ", "")):
+        return "vi", 0.95
+    tr = sum(1 for ch in low if ch in _TURKISH)
+    if tr >= 4 and not any(ch in low for ch in "êîûë"):
+        return "tr", 0.9
+    return None
+
+
 def _dari_or_persian(text: str, score: float) -> tuple[str, float]:
     words = text.translate(_ARABIC_FOLD).split()
     strong = sum(1 for w in words if w in _DARI_STRONG or (w.endswith("ها") and w[:-2] in _DARI_STRONG))
@@ -224,6 +254,14 @@ def _guess(script: str, text: str, arabizi: bool, raw: str = "") -> tuple[str, f
     if script == ETHIOPIC:
         lang, score = _ethiopic(text)
         return lang, score, []
+    if script == ARABIC:
+        decided = _arabic_by_letters(text)
+        if decided is not None:  # letters only Sorani, Pashto or Urdu use: no model needed
+            return decided[0], decided[1], []
+    elif script == LATIN and not arabizi:
+        decided = _latin_by_letters(text)
+        if decided is not None:
+            return decided[0], decided[1], []
     predictions = _fasttext(text)
     if script == ARABIC:
         lang, score = _arabic(text, predictions)
@@ -301,6 +339,8 @@ def _sentence_others(text: str, cleaned: str, lang: str, predictions: list[tuple
     post is read too. A shorter post is read sentence by sentence when fastText hesitated
     between two languages.
     """
+    if not predictions:  # decided by its letters: no sentence-level mix to look for
+        return ()
     if len(cleaned) > _MAX_CHARS and predictions[0][1] < 0.9:
         cut = cleaned.rfind(" ", _MAX_CHARS // 2, _MAX_CHARS)
         rest = cleaned[cut if cut > 0 else _MAX_CHARS:].strip()
