@@ -138,7 +138,7 @@ class Featuriser:
     it needs nothing saved but its parameters."""
 
     def __init__(self, lexicon: Lexicon, char_features: int = 2 ** 18, word_features: int = 2 ** 18,
-                 char_ngrams: tuple[int, int] = (2, 4), dense_scale: float = 1.0):
+                 char_ngrams: tuple[int, int] = (2, 4), dense_scale: float = 0.5):
         self.lexicon = lexicon
         self.dense_scale = dense_scale
         self.char_features = char_features
