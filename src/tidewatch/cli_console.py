@@ -1,4 +1,4 @@
-"""The console's commands: `tidewatch serve`, `users`, `export-labels`, `evidence`, `audit`.
+"""The console's commands: `tidewatch serve`, `users`, `partners`, `export-labels`, `evidence`, `audit`.
 
 Mounted into the main `tidewatch` command by `register(app)` (see tidewatch/cli.py). Changes made
 here are audited like changes made in the browser, with the actor `cli:<system user>`.
@@ -27,6 +27,8 @@ evidence_app = typer.Typer(help="Evidence bundles: export and verify.", no_args_
                            add_completion=False, rich_markup_mode=None)
 audit_app = typer.Typer(help="The audit trail: verify the hash chain.", no_args_is_help=True,
                         add_completion=False, rich_markup_mode=None)
+partners_app = typer.Typer(help="Partner API keys, one platform each: add (shown once), list, revoke.",
+                           no_args_is_help=True, add_completion=False, rich_markup_mode=None)
 
 
 def _cell(value: object) -> Text:
@@ -65,7 +67,10 @@ def serve(host: Annotated[str, typer.Option(help="Address to listen on.")] = "12
           claim_minutes: Annotated[int, typer.Option(help="Minutes before an analyst's claim on an item expires.")] = 30,
           media_root: Annotated[Optional[list[Path]], typer.Option("--media-root", help="Folder whose images the console may show (repeatable).")] = None,
           screenshots: Annotated[bool, typer.Option(help="Offer screenshots of public URLs (headless Chromium).")] = False,
-          secure_cookies: Annotated[Optional[bool], typer.Option("--secure-cookies/--no-secure-cookies", help="Force the Secure cookie flag (default: when the request is https).")] = None) -> None:
+          secure_cookies: Annotated[Optional[bool], typer.Option("--secure-cookies/--no-secure-cookies", help="Force the Secure cookie flag (default: when the request is https).")] = None,
+          dispatcher: Annotated[bool, typer.Option("--dispatcher/--no-dispatcher", help="Send queued referrals from a background thread of the console.")] = True,
+          dispatch_interval: Annotated[float, typer.Option("--dispatch-interval", min=0.1, help="Seconds the dispatcher waits when nothing is due.")] = 5.0,
+          refer_config: Annotated[Optional[str], typer.Option("--refer-config", help="Referral settings TOML (default: $TIDEWATCH_REFER_CONFIG).")] = None) -> None:
     """Start the analyst console (prints an admin login the first time)."""
     import uvicorn
 
@@ -74,7 +79,10 @@ def serve(host: Annotated[str, typer.Option(help="Address to listen on.")] = "12
     from tidewatch.web.app import create_app
 
     overrides = {"claim_minutes": claim_minutes, "screenshots": screenshots,
-                 "media_roots": tuple(media_root or ()), "secure_cookies": secure_cookies}
+                 "media_roots": tuple(media_root or ()), "secure_cookies": secure_cookies,
+                 "dispatcher": dispatcher, "dispatch_interval": dispatch_interval}
+    if refer_config:
+        overrides["refer_config"] = refer_config
     settings, repo = _repo(db, **overrides)
     if repo.count_users() == 0:
         password = generate_password()
@@ -93,20 +101,30 @@ def serve(host: Annotated[str, typer.Option(help="Address to listen on.")] = "12
 
 @users_app.command("add")
 def users_add(name: Annotated[str, typer.Argument(help="User name (letters, digits, . _ - @).")],
-              role: Annotated[str, typer.Option(help="analyst, supervisor, admin or auditor.")] = "analyst",
+              role: Annotated[str, typer.Option(help="analyst, supervisor, admin, auditor, or partner (platform staff, with --platform).")] = "analyst",
+              platform: Annotated[Optional[str], typer.Option("--platform", help="With --role partner: the platform whose referrals this account sees.")] = None,
               password_stdin: Annotated[bool, typer.Option("--password-stdin", help="Read the password from standard input instead of generating one.")] = False,
               db: DbOpt = None) -> None:
     """Add an account; prints a generated password once unless --password-stdin."""
     from tidewatch.console.passwords import generate_password
+    from tidewatch.console.permissions import PARTNER_ROLE
     from tidewatch.store.console_repo import ConsoleError
 
-    _settings, repo = _repo(db)
+    if (role == PARTNER_ROLE) != (platform is not None):
+        _fail("--platform goes with --role partner, and a partner account needs --platform")
+    settings, repo = _repo(db)
     password = sys.stdin.readline().rstrip("\r\n") if password_stdin else generate_password()
     try:
-        user = repo.add_user(name, password, role, _actor())
+        if role == PARTNER_ROLE:
+            from tidewatch.store.partner_repo import add_partner_user
+
+            user = add_partner_user(repo, name, password, platform, _actor(),
+                                    platforms=_refer_settings(settings).registry.platforms)
+        else:
+            user = repo.add_user(name, password, role, _actor())
     except ConsoleError as e:
         _fail(str(e), 1)
-    err.print(_cell(f"added {user.username} ({user.role})"))
+    err.print(_cell(f"added {user.username} ({user.role}{' for ' + platform if platform else ''})"))
     if not password_stdin:
         typer.echo(password)
 
@@ -245,6 +263,66 @@ def audit_verify(db: DbOpt = None) -> None:
     typer.echo(f"last event {report.last_seq} hash {report.last_hash}")
 
 
+def _refer_settings(settings):
+    import os
+
+    from tidewatch.refer.settings import SettingsError, load_settings
+
+    try:
+        return load_settings(settings.refer_config, env=os.environ)
+    except (SettingsError, ValueError, OSError) as e:
+        _fail(str(e))
+
+
+@partners_app.command("add-key")
+def partners_add_key(platform: Annotated[str, typer.Argument(help="Platform key from the registry, e.g. telegram.")],
+                     label: Annotated[Optional[str], typer.Option("--label", help="What the key is for (shown in lists).")] = None,
+                     db: DbOpt = None) -> None:
+    """Make an API key for one platform's partner API access; the key is printed once, only its hash is kept."""
+    from tidewatch.store.console_repo import ConsoleError
+    from tidewatch.store.partner_repo import add_key
+
+    settings, repo = _repo(db)
+    try:
+        k, key = add_key(repo, platform, _actor(), platforms=_refer_settings(settings).registry.platforms, label=label)
+    except ConsoleError as e:
+        _fail(str(e), 1)
+    err.print(_cell(f"key {k.id} for {k.platform} (shown once; store it now):"))
+    typer.echo(key)
+
+
+@partners_app.command("list")
+def partners_list(platform: Annotated[Optional[str], typer.Option("--platform", help="Only this platform.")] = None,
+                  db: DbOpt = None) -> None:
+    """API keys with their platform, prefix, state and last use (UTC)."""
+    from tidewatch.store.partner_repo import list_keys
+    from tidewatch.web.render import utc
+
+    _settings, repo = _repo(db)
+    table = Table(title="partner API keys", title_justify="left")
+    for col in ("id", "platform", "key", "label", "created", "last used", "state"):
+        table.add_column(col, no_wrap=col in ("id", "platform", "key"))
+    for k in list_keys(repo, platform):
+        table.add_row(str(k.id), k.platform, f"{k.prefix}…", _cell(k.label or ""), utc(k.created_at),
+                      utc(k.last_used_at), "active" if k.active else f"revoked {utc(k.revoked_at)}")
+    Console().print(table)
+
+
+@partners_app.command("revoke")
+def partners_revoke(key_id: Annotated[int, typer.Argument(metavar="ID", help="Key id (from `partners list`).")],
+                    db: DbOpt = None) -> None:
+    """Revoke an API key: requests with it are refused from now on."""
+    from tidewatch.store.console_repo import ConsoleError
+    from tidewatch.store.partner_repo import revoke_key
+
+    _settings, repo = _repo(db)
+    try:
+        k = revoke_key(repo, key_id, _actor())
+    except ConsoleError as e:
+        _fail(str(e), 1)
+    err.print(_cell(f"revoked key {k.id} ({k.prefix}…) of {k.platform}"))
+
+
 def register(app: typer.Typer) -> None:
     """Mount the console's commands on the main `tidewatch` command."""
     app.command("serve")(serve)
@@ -252,3 +330,4 @@ def register(app: typer.Typer) -> None:
     app.add_typer(users_app, name="users")
     app.add_typer(evidence_app, name="evidence")
     app.add_typer(audit_app, name="audit")
+    app.add_typer(partners_app, name="partners")

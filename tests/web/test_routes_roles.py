@@ -14,6 +14,7 @@ from tidewatch.console.permissions import allowed
 from tidewatch.store.console_repo import QueueFilter
 from tidewatch.store.repo import Store
 from tidewatch.web.app import api_routes
+from tidewatch.web.background import refer_settings
 from tidewatch.web.deps import permission_of
 
 ROUTES = [  # (method, path as the app declares it, permission; None = any logged-in user)
@@ -40,6 +41,28 @@ ROUTES = [  # (method, path as the app declares it, permission; None = any logge
     ("POST", "/users/{username}/disable", "users.manage"),
     ("POST", "/users/{username}/enable", "users.manage"),
     ("POST", "/users/{username}/role", "users.manage"),
+    # networks (issue 7)
+    ("GET", "/networks", "network.view"),
+    ("GET", "/networks/{network_id}", "network.view"),
+    ("GET", "/networks/{network_id}/graph.json", "network.view"),
+    ("GET", "/networks/export/{fmt}", "network_export.view"),
+    ("GET", "/networks/{network_id}/export/{fmt}", "network_export.view"),
+    # referrals (issue 6)
+    ("GET", "/items/{item_id}/referral", "referral.view"),
+    ("POST", "/items/{item_id}/refer", "referral.create"),
+    ("GET", "/referrals", "referral.view"),
+    ("GET", "/referrals/ready", "referral.view"),
+    ("POST", "/referrals/ready", "referral.create"),
+    ("GET", "/referrals/metrics", "referral_metrics.view"),
+    ("GET", "/referrals/dead-letters", "dead_letters.view"),
+    ("POST", "/referrals/dead-letters/{outbox_id}/requeue", "referral.requeue"),
+    ("GET", "/referrals/{reference}", "referral.view"),
+    ("GET", "/platforms", "platforms.view"),
+    ("GET", "/portal", "portal.use"),
+    ("GET", "/portal/referrals/{reference}", "portal.use"),
+    ("GET", "/portal/referrals/{reference}/bundle.zip", "portal.use"),
+    ("POST", "/portal/referrals/{reference}/acknowledge", "portal.use"),
+    ("POST", "/portal/referrals/{reference}/answer", "portal.use"),
 ]
 PUBLIC = {("GET", "/login"), ("POST", "/login"), ("GET", "/healthz")}
 FORMS = {
@@ -62,9 +85,11 @@ def world(module_db_url, tmp_path_factory):
     evidence_id = repo.decide(ids["sorani_same_phone"], sam, "confirm", ["smuggling_service"]).evidence_id
     file_id = repo.evidence_view(evidence_id)["files"][0]["id"]
     app = make_app(repo)
+    repo.decide(ids["arabic_tonight"], sam, "confirm", ["smuggling_service"])
+    reference = repo.refer([ids["arabic_tonight"]], sam, refer_settings(app.state)).references[0]
     spare = sorted({r.id for r in repo.queue_page(QueueFilter(status="new"), limit=1000).rows} - set(ids.values()))
     w = {"repo": repo, "app": app, "ids": ids, "evidence_id": evidence_id, "file_id": file_id,
-         "spare": iter(spare), "n": itertools.count(), "clients": {}}
+         "spare": iter(spare), "n": itertools.count(), "clients": {}, "reference": reference}
     yield w
     for c in w["clients"].values():
         c.close()
@@ -95,8 +120,11 @@ def test_the_table_lists_every_route_with_its_declared_permission(world):
 def test_route_answers_each_role(world, method, path, permission, role):
     repo = world["repo"]
     n = next(world["n"])
-    ctx = {"item_id": next(world["spare"]), "index": 0, "evidence_id": world["evidence_id"],
-           "file_id": world["file_id"], "username": f"target{n}", "n": n}
+    ctx = {"network_id": "N-test000001", "fmt": "graphml",  # networks (issue 7)
+           "item_id": next(world["spare"]) if "{item_id}" in path else None,  # only item routes take one
+           "index": 0, "evidence_id": world["evidence_id"],
+           "file_id": world["file_id"], "username": f"target{n}", "n": n, "reference": world["reference"],
+           "outbox_id": 10**6 + n}
     if path == "/items/{item_id}/media/{index}":
         ctx["item_id"] = world["ids"]["sorani"]  # the post with a local image
     if "{username}" in path:

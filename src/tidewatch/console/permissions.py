@@ -6,6 +6,9 @@ only change in one place, and an auditor (read-only) can never be handed a write
 from __future__ import annotations
 
 ROLES = ("analyst", "supervisor", "admin", "auditor")
+# Platform staff using the partner portal: bound to one platform (partner_accounts), holding no
+# console permission. Not in ROLES, so no console form can hand it out or take it.
+PARTNER_ROLE = "partner"
 
 _ALL = frozenset(ROLES)
 _WRITERS = frozenset({"analyst", "supervisor", "admin"})
@@ -27,6 +30,15 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "evidence.capture": _WRITERS,
     "audit.view": frozenset({"supervisor", "admin", "auditor"}),
     "users.manage": frozenset({"admin"}),
+    "network.view": _ALL,  # the intelligence bank: never the partner role (a platform sees only its referrals)
+    "network_export.view": _ALL,  # exports are reads: GraphML, GEXF, i2 CSV, STIX
+    "referral.view": _ALL,
+    "referral.create": _WRITERS,  # "Refer to platform"
+    "referral_metrics.view": _ALL,
+    "dead_letters.view": frozenset({"supervisor", "admin", "auditor"}),
+    "referral.requeue": _SENIOR,
+    "platforms.view": frozenset({"supervisor", "admin", "auditor"}),
+    "portal.use": frozenset({PARTNER_ROLE}),
 }
 
 
@@ -37,4 +49,6 @@ def allowed(role: str, permission: str) -> bool:
 
 def home_for(role: str) -> str:
     """Where a user lands after logging in."""
+    if role == PARTNER_ROLE:
+        return "/portal"
     return "/audit" if role == "auditor" else "/queue"

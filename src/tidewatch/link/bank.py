@@ -7,12 +7,15 @@ from collections import Counter
 from datetime import datetime, timezone
 
 import numpy as np
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 
+from tidewatch.console.priority import reach
 from tidewatch.link.graph import LinkInput, Network, build_networks
+from tidewatch.link.profile import PostFacts, post_referral, summarise
 from tidewatch.link.templates import NUM_PERM, UnionFind, group_signatures, signatures
 from tidewatch.store.models import (DetectionRow, EntityRow, NetworkPostRow, NetworkRow, NetworkTieRow, PostRow,
                                     PostTemplateRow)
+from tidewatch.store.refer_models import ReferralItemRow, ReferralRow
 from tidewatch.store.repo import Store
 
 IDENTIFIER_KINDS = ("phone", "handle")
@@ -68,23 +71,32 @@ def link_inputs(store: Store) -> tuple[list[LinkInput], dict[str, dict]]:
     with store.engine.connect() as conn:
         rows = conn.execute(
             select(PostRow.id, PostRow.platform, PostRow.author_id, PostRow.author_handle, PostRow.media,
-                   PostRow.created_at, PostRow.lang, DetectionRow.categories, PostTemplateRow.template_id)
+                   PostRow.created_at, func.coalesce(DetectionRow.lang, PostRow.lang).label("lang"),
+                   PostRow.metrics, DetectionRow.categories,
+                   PostTemplateRow.template_id)
             .join(DetectionRow, DetectionRow.post_id == PostRow.id)
             .join(PostTemplateRow, PostTemplateRow.post_id == PostRow.id, isouter=True)
             .where(DetectionRow.label == 1).order_by(PostRow.id)).all()
         ents: dict[str, list[tuple[str, str]]] = {}
-        places: dict[str, list[str]] = {}
+        urls: dict[str, list[tuple[str, str]]] = {}
+        placed: dict[str, list[tuple[int, str, str | None]]] = {}  # (start, name, country)
         prices: dict[str, list[tuple[float, str]]] = {}
-        for pid, kind, value, amount, currency in conn.execute(
-                select(EntityRow.post_id, EntityRow.kind, EntityRow.value, EntityRow.amount, EntityRow.currency)
+        for pid, kind, value, amount, currency, detail, start in conn.execute(
+                select(EntityRow.post_id, EntityRow.kind, EntityRow.value, EntityRow.amount,
+                       EntityRow.currency, EntityRow.detail, EntityRow.start)
                 .join(DetectionRow, DetectionRow.post_id == EntityRow.post_id)
-                .where(DetectionRow.label == 1, EntityRow.kind.in_(IDENTIFIER_KINDS + ("place", "price")))):
+                .where(DetectionRow.label == 1,
+                       EntityRow.kind.in_(IDENTIFIER_KINDS + ("url", "place", "price")))):
             if kind in IDENTIFIER_KINDS:
                 ents.setdefault(pid, []).append((kind, value))
+            elif kind == "url":
+                urls.setdefault(pid, []).append((kind, value))
             elif kind == "place":
-                places.setdefault(pid, []).append(value)
+                placed.setdefault(pid, []).append((start, value, detail))
             else:
                 prices.setdefault(pid, []).append((amount, currency))
+        places = {pid: [(v, c) for _s, v, c in sorted(ps)] for pid, ps in placed.items()}  # in the order named
+        referrals = referral_items(conn)
     template_sizes = Counter(r.template_id for r in rows if r.template_id)
     items, facts = [], {}
     for r in rows:
@@ -99,8 +111,28 @@ def link_inputs(store: Store) -> tuple[list[LinkInput], dict[str, dict]]:
         items.append(LinkInput(r.id, account, tuple(sorted(set(idents))),
                                None if template is None else hash_int(template)))
         facts[r.id] = {"created_at": r.created_at, "lang": r.lang, "categories": r.categories or [],
-                       "platform": r.platform, "places": places.get(r.id, []), "prices": prices.get(r.id, [])}
+                       "platform": r.platform, "places": [v for v, _c in places.get(r.id, ())],
+                       "prices": prices.get(r.id, []),
+                       "post": PostFacts(r.id, account, r.created_at,
+                                         tuple(idents) + tuple(urls.get(r.id, ())),
+                                         tuple(places.get(r.id, ())), tuple(prices.get(r.id, ())),
+                                         reach(r.metrics), r.author_handle,
+                                         post_referral(referrals.get(r.id, ())))}
     return items, facts
+
+
+def referral_items(conn, post_ids: list[str] | None = None) -> dict[str, list[dict]]:
+    """Every referral item (with its referral's status) per post: what `profile.post_referral` reads."""
+    q = (select(ReferralItemRow.post_id, ReferralRow.status, ReferralItemRow.outcome,
+                ReferralItemRow.outcome_at, ReferralItemRow.removed_at, ReferralItemRow.first_seen_offline_at)
+         .join(ReferralRow, ReferralRow.id == ReferralItemRow.referral_id))
+    out: dict[str, list[dict]] = {}
+    chunks = [None] if post_ids is None else [post_ids[i:i + 500] for i in range(0, len(post_ids), 500)]
+    for chunk in chunks:
+        stmt = q if chunk is None else q.where(ReferralItemRow.post_id.in_(chunk))
+        for r in conn.execute(stmt).mappings():
+            out.setdefault(r["post_id"], []).append(dict(r))
+    return out
 
 
 def hash_int(s: str) -> int:
@@ -112,10 +144,11 @@ def network_id(post_ids: list[str]) -> str:
     return "N-" + hashlib.sha256(min(post_ids).encode()).hexdigest()[:10]
 
 
-def profile(net: Network, facts: dict[str, dict]) -> dict:
+def profile(net: Network, facts: dict[str, dict], now: datetime | None = None) -> dict:
     fs = [facts[p] for p in net.post_ids]
     times = sorted(f["created_at"] for f in fs if f["created_at"])
     months = Counter(t.strftime("%Y-%m") for t in times)
+    summary = summarise([f["post"] for f in fs if "post" in f], now or datetime.now(timezone.utc)).as_json()
     return {
         "categories": dict(Counter(c for f in fs for c in f["categories"]).most_common()),
         "languages": dict(Counter(f["lang"] or "und" for f in fs).most_common()),
@@ -125,6 +158,7 @@ def profile(net: Network, facts: dict[str, dict]) -> dict:
                    for (a, c), n in Counter(pr for f in fs for pr in f["prices"]).most_common(10)],
         "activity": dict(sorted(months.items())),
         "ties": Counter(k for k, _v, _n in net.ties),
+        **summary,  # accounts (active/removed/recreated), routes, price_ranges, referrals, reach
     }
 
 
@@ -144,7 +178,7 @@ def rebuild(store: Store) -> list[Network]:
             times = [facts[p]["created_at"] for p in net.post_ids if facts[p]["created_at"]]
             net_rows.append({"id": nid, "n_posts": len(net.post_ids), "n_accounts": len(net.accounts),
                              "first_seen": min(times) if times else None, "last_seen": max(times) if times else None,
-                             "profile": profile(net, facts), "built_at": now})
+                             "profile": profile(net, facts, now), "built_at": now})
             member_rows += [{"network_id": nid, "post_id": p} for p in net.post_ids]
             tie_rows += [{"network_id": nid, "kind": k, "value": v[:400], "n_posts": c} for k, v, c in net.ties
                          if k != "template"]

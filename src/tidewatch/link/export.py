@@ -29,15 +29,19 @@ class BankSnapshot:
     accounts: dict[str, set[str]] = field(default_factory=dict)  # account key -> post ids
 
 
-def snapshot(store: Store) -> BankSnapshot:
+def snapshot(store: Store, network_id: str | None = None) -> BankSnapshot:
+    """The whole bank, or one network of it."""
     snap = BankSnapshot()
     with store.engine.connect() as conn:
-        for r in conn.execute(select(NetworkRow)).all():
+        only = () if network_id is None else (NetworkRow.id == network_id,)
+        for r in conn.execute(select(NetworkRow).where(*only)).all():
             snap.networks[r.id] = {"n_posts": r.n_posts, "n_accounts": r.n_accounts, "first_seen": r.first_seen,
                                    "last_seen": r.last_seen, "profile": r.profile or {}}
         rows = conn.execute(select(NetworkPostRow.network_id, PostRow.id, PostRow.native_id, PostRow.platform,
                                    PostRow.url, PostRow.author_id, PostRow.author_handle, PostRow.created_at)
-                            .join(PostRow, PostRow.id == NetworkPostRow.post_id)).all()
+                            .join(PostRow, PostRow.id == NetworkPostRow.post_id)
+                            .where(*(() if network_id is None else (NetworkPostRow.network_id == network_id,)))
+                            ).all()
         for nid, pid, native, platform, url, aid, handle, created in rows:
             key = aid or handle
             account = f"{platform}:{key.lower()}" if key else None

@@ -1020,6 +1020,15 @@ class ConsoleRepo:
             return {f"files/{n}": h for n, h in conn.execute(
                 select(EvidenceFileRow.name, EvidenceFileRow.sha256).where(EvidenceFileRow.evidence_id == evidence_id))}
 
+    # -- referrals: "Refer to platform" (the logic lives in tidewatch.store.referral_repo) ----
+    def refer(self, item_ids: Sequence[int], user: User, settings: Any, *, explanation: str | None = None,
+              strict: bool = True):
+        """Refer confirmed items to their platforms: referral, outbox rows, a `refer` decision per item
+        and the audit events, in one transaction (nothing is sent until it commits)."""
+        from tidewatch.store.referral_repo import refer_items
+
+        return refer_items(self, item_ids, user, settings, explanation=explanation, strict=strict)
+
     # -- labels ------------------------------------------------------------------------
     def iter_labels(self, batch: int = 1000) -> Iterator[dict]:
         """The final decision of every decided item, in the detector's training format (post id order)."""

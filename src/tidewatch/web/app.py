@@ -20,7 +20,9 @@ from tidewatch.store.repo import Store
 from tidewatch.web.deps import CsrfFailed, Forbidden, LoginRequired
 from tidewatch.web.pages import page
 from tidewatch.web.render import make_env
-from tidewatch.web.routes import audit, auth, decisions, evidence, items, queue, users
+from tidewatch.web.routes import audit, auth, decisions, evidence, items, networks, queue, users
+from tidewatch.web.routes import metrics, partner_api, platforms, portal, referrals
+from tidewatch.web.background import lifespan
 from tidewatch.web.security import SecurityHeaders, Tokens
 from tidewatch.web.settings import Settings
 
@@ -57,15 +59,18 @@ def create_app(settings: Settings | None = None, *, repo: ConsoleRepo | None = N
     repo = repo or make_repo(settings)
     if settings.sync_on_start:
         repo.sync_queue()
-    app = FastAPI(title="tidewatch console", docs_url=None, redoc_url=None, openapi_url=None)
+    app = FastAPI(title="tidewatch console", docs_url=None, redoc_url=None, openapi_url=None, lifespan=lifespan)
     app.state.settings = settings
     app.state.repo = repo
     app.state.tokens = Tokens(repo.secret_key(), max_age_s=settings.session_hours * 3600)
     app.state.env = make_env()
     app.add_middleware(SecurityHeaders)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
-    for module in (auth, queue, items, decisions, evidence, audit, users):
+    for module in (auth, queue, items, decisions, evidence, audit, users, networks):
         app.include_router(module.router)
+    for module in (metrics, referrals, platforms, portal):  # metrics first: /referrals/metrics is not a reference
+        app.include_router(module.router)
+    app.mount(partner_api.PREFIX, partner_api.build_partner_api(repo))  # its own OpenAPI and JSON errors
 
     @app.get("/healthz", include_in_schema=False)
     def healthz():

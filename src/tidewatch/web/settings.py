@@ -30,6 +30,9 @@ class Settings:
     screenshot_allow_private: bool = False  # let screenshots reach loopback/private addresses (tests, intranet)
     chromium_path: str = "/usr/bin/chromium"
     sync_on_start: bool = True
+    refer_config: str | None = None  # referral settings TOML (None: $TIDEWATCH_REFER_CONFIG, else defaults)
+    dispatcher: bool = False  # run the referral dispatcher in a background thread of the app (serve turns it on)
+    dispatch_interval: float = 5.0  # seconds the dispatcher waits when nothing is due
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None, **overrides) -> "Settings":
@@ -43,6 +46,9 @@ class Settings:
             media_roots=tuple(Path(p) for p in e.get("TIDEWATCH_MEDIA_ROOTS", "").split(os.pathsep) if p),
             screenshots=_bool(e.get("TIDEWATCH_SCREENSHOTS"), False),
             chromium_path=e.get("TIDEWATCH_CHROMIUM", "/usr/bin/chromium"),
+            refer_config=e.get("TIDEWATCH_REFER_CONFIG") or None,
+            dispatcher=_bool(e.get("TIDEWATCH_DISPATCHER"), False),
+            dispatch_interval=float(e.get("TIDEWATCH_DISPATCH_INTERVAL", 5.0)),
         )
         values.update(overrides)
         return cls(**values)

@@ -239,6 +239,7 @@ def parse_answer(payload: Mapping[str, Any]) -> Answer:
 
 
 # -- cursor -------------------------------------------------------------------------------------------
+_MAX_ID = 2**31 - 1  # "every id at this instant": the largest INTEGER (PostgreSQL refuses a bigger bound)
 def _encode_cursor(updated_at: str, rid: int) -> str:
     return f"{updated_at}~{rid}"
 
@@ -248,14 +249,14 @@ def _decode_cursor(since: str | datetime | None) -> tuple[datetime, int] | None:
         return None
     if isinstance(since, datetime):
         dt = parse_time("since", since)
-        return (dt, 2**62)  # everything changed strictly after this instant
+        return (dt, _MAX_ID)  # everything changed strictly after this instant
     if not isinstance(since, str):
         raise AnswerError("since", "must be a cursor string or a date-time")
     stamp, _, rid = since.partition("~")
     dt = parse_time("since", stamp)
-    if rid and not rid.isdigit():
+    if rid and (not rid.isascii() or not rid.isdigit() or len(rid) > 10 or int(rid) > _MAX_ID):
         raise AnswerError("since", "is not a cursor returned by this API")
-    return (dt, int(rid) if rid else 2**62)
+    return (dt, int(rid) if rid else _MAX_ID)
 
 
 # -- store functions ------------------------------------------------------------------------------------

@@ -4,6 +4,7 @@ from alembic import context
 from tidewatch.store.models import Base
 import tidewatch.store.refer_models  # noqa: F401  (referral tables on the same Base)
 import tidewatch.store.console_models  # noqa: F401  (the console's tables, same Base)
+import tidewatch.store.partner_models  # noqa: F401  (partner keys and portal accounts, same Base)
 
 config = context.config
 target_metadata = Base.metadata

@@ -7,6 +7,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
 from tidewatch.console.highlight import cue_table
+from tidewatch.link.repo import post_links
 from tidewatch.records import CATEGORIES, NEGATIVE_KINDS
 from tidewatch.store.console_repo import User
 from tidewatch.web.deps import RepoDep, require
@@ -37,7 +38,7 @@ def item(request: Request, item_id: int, repo: RepoDep, user: Annotated[User, De
                       "sha256": m.get("sha256")})
     return page(request, "item.html", v=view, item=view["item"], post=view["post"], det=det, media=media,
                 cues=cue_table(det.get("cues") or [], view["post"]["text"]), categories=CATEGORY_LABELS,
-                reasons=REASON_LABELS)
+                reasons=REASON_LABELS, links=post_links(repo.store, view["post"]["id"]))
 
 
 @router.get("/items/{item_id}/media/{index}")
