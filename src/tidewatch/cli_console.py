@@ -70,6 +70,8 @@ def serve(host: Annotated[str, typer.Option(help="Address to listen on.")] = "12
           secure_cookies: Annotated[Optional[bool], typer.Option("--secure-cookies/--no-secure-cookies", help="Force the Secure cookie flag (default: when the request is https).")] = None,
           dispatcher: Annotated[bool, typer.Option("--dispatcher/--no-dispatcher", help="Send queued referrals from a background thread of the console.")] = True,
           dispatch_interval: Annotated[float, typer.Option("--dispatch-interval", min=0.1, help="Seconds the dispatcher waits when nothing is due.")] = 5.0,
+          recheck: Annotated[bool, typer.Option("--recheck/--no-recheck", help="Re-check referred URLs on a schedule from a background thread.")] = True,
+          recheck_interval: Annotated[float, typer.Option("--recheck-interval", min=1.0, help="Seconds between two liveness rounds.")] = 900.0,
           refer_config: Annotated[Optional[str], typer.Option("--refer-config", help="Referral settings TOML (default: $TIDEWATCH_REFER_CONFIG).")] = None) -> None:
     """Start the analyst console (prints an admin login the first time)."""
     import uvicorn
@@ -80,7 +82,8 @@ def serve(host: Annotated[str, typer.Option(help="Address to listen on.")] = "12
 
     overrides = {"claim_minutes": claim_minutes, "screenshots": screenshots,
                  "media_roots": tuple(media_root or ()), "secure_cookies": secure_cookies,
-                 "dispatcher": dispatcher, "dispatch_interval": dispatch_interval}
+                 "dispatcher": dispatcher, "dispatch_interval": dispatch_interval,
+                 "recheck": recheck, "recheck_interval": recheck_interval}
     if refer_config:
         overrides["refer_config"] = refer_config
     settings, repo = _repo(db, **overrides)

@@ -177,3 +177,27 @@ def test_recheck_refuses_private_addresses_by_default(store, pages):
     assert stats.unknown == stats.checked == len(EXPECTED)
     assert all("loopback" in d for _, _, d in stats.details)
     assert pages.hits == []  # nothing was fetched
+
+
+def test_scheduled_recheck_thread_records_liveness_and_stops(store, pages):
+    """The console's background job: rounds of re-checks on a schedule, stopped with the app."""
+    import time as _time
+
+    from tidewatch.web.background import RecheckThread
+
+    s = referred(store, pages.base)
+    t1 = NOW + timedelta(hours=3)
+    worker = RecheckThread(store.engine, s, interval=0.05, allow_private=True, clock=lambda: t1,
+                           limiter=no_wait()).start()
+    try:
+        deadline = _time.monotonic() + 20
+        while worker.runs < 2 and _time.monotonic() < deadline:
+            _time.sleep(0.05)
+    finally:
+        worker.stop()
+    assert worker.runs >= 2 and worker.errors == 0 and not worker.thread.is_alive()
+    states = item_states(store.engine)
+    assert states["tg/502"][0] == OFFLINE and states["tg/501"][0] == ONLINE
+    with store.engine.connect() as conn:
+        n_checks = len(conn.execute(select(LivenessCheckRow.id)).all())
+    assert n_checks == len(EXPECTED)  # the second round found nothing due: URLs are not hammered

@@ -136,7 +136,7 @@ def render_card(version: str, card: dict) -> str:
     lines.append(f"Folds: {d.get('folds', '')}.")
     lines.append("")
     for key, title in (("out_of_fold", "Out-of-fold on the hand-labelled training data"),
-                       ("held_out", "Held-out evaluation set (data/labelled/eval)")):
+                       ("held_out", "Held-out evaluation sets (data/labelled/eval*), written apart from the training sets")):
         if key not in card:
             continue
         sec = card[key]
@@ -145,6 +145,8 @@ def render_card(version: str, card: dict) -> str:
                   "| language | n | positives | precision | recall | F1 |", "| --- | ---: | ---: | ---: | ---: | ---: |"]
         for lang, r in sec["per_language"].items():
             lines.append(f"| {lang} | {r['n']} | {r['positives']} | {r['precision']:.3f} | {r['recall']:.3f} | {r['f1']:.3f} |")
+        if "category_macro_f1" in sec:
+            lines += ["", f"Category macro-F1: {sec['category_macro_f1']:.3f}."]
         lines += ["", "| negative kind | n | false-positive rate |", "| --- | ---: | ---: |"]
         for kind, r in sec["false_positive_rate_by_kind"].items():
             lines.append(f"| {kind} | {r['n']} | {r['rate']:.3f} |")

@@ -73,6 +73,44 @@ class DispatcherThread:
         self.channels.close()
 
 
+class RecheckThread:
+    """Liveness re-checks on a schedule: every `interval` seconds, re-fetch the referred URLs that
+    are due (each at most every `min_interval_hours`, rate-limited per host, address rules as
+    ingest: tidewatch.refer.liveness). "First seen offline" is then the observed removal time
+    when a platform does not answer."""
+
+    def __init__(self, engine, settings: ReferSettings, *, interval: float, allow_private: bool = False,
+                 clock=None, limiter=None) -> None:
+        self.engine, self.settings, self.interval = engine, settings, interval
+        self.allow_private, self.clock, self.limiter = allow_private, clock, limiter
+        self.stop_event = threading.Event()
+        self.runs = 0
+        self.errors = 0
+        self.thread = threading.Thread(target=self._loop, name="tidewatch-recheck", daemon=True)
+
+    def start(self) -> "RecheckThread":
+        self.thread.start()
+        return self
+
+    def _loop(self) -> None:
+        from tidewatch.refer.liveness import recheck
+
+        while not self.stop_event.is_set():
+            try:
+                recheck(self.engine, self.settings, allow_private=self.allow_private, clock=self.clock,
+                        limiter=self.limiter)
+                self.runs += 1
+            except Exception:  # noqa: BLE001 - a failed round is logged and tried again next time
+                self.errors += 1
+                log.exception("liveness re-check failed; next round in %.0f s", self.interval)
+            self.stop_event.wait(self.interval)
+
+    def stop(self, timeout: float = 10.0) -> None:
+        self.stop_event.set()
+        if self.thread.is_alive():
+            self.thread.join(timeout)
+
+
 @asynccontextmanager
 async def lifespan(app):
     """Start the dispatcher with the app when the settings say so; stop it when the app stops."""
@@ -83,9 +121,17 @@ async def lifespan(app):
                                   clock=state.repo.now).start()
         log.info("referral dispatcher started as %s", worker.worker)
     state.dispatcher = worker
+    checker = None
+    if getattr(state.settings, "recheck", False):
+        checker = RecheckThread(state.repo.engine, refer_settings(state), interval=state.settings.recheck_interval).start()
+        log.info("liveness re-checks every %.0f s", state.settings.recheck_interval)
+    state.rechecker = checker
     try:
         yield
     finally:
         if worker is not None:
             worker.stop()
+        if checker is not None:
+            checker.stop()
         state.dispatcher = None
+        state.rechecker = None

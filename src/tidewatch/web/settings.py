@@ -33,6 +33,8 @@ class Settings:
     refer_config: str | None = None  # referral settings TOML (None: $TIDEWATCH_REFER_CONFIG, else defaults)
     dispatcher: bool = False  # run the referral dispatcher in a background thread of the app (serve turns it on)
     dispatch_interval: float = 5.0  # seconds the dispatcher waits when nothing is due
+    recheck: bool = False  # re-check referred URLs on a schedule in a background thread (serve turns it on)
+    recheck_interval: float = 900.0  # seconds between two rounds (each URL is re-fetched only when due)
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None, **overrides) -> "Settings":
@@ -49,6 +51,8 @@ class Settings:
             refer_config=e.get("TIDEWATCH_REFER_CONFIG") or None,
             dispatcher=_bool(e.get("TIDEWATCH_DISPATCHER"), False),
             dispatch_interval=float(e.get("TIDEWATCH_DISPATCH_INTERVAL", 5.0)),
+            recheck=_bool(e.get("TIDEWATCH_RECHECK"), False),
+            recheck_interval=float(e.get("TIDEWATCH_RECHECK_INTERVAL", 900.0)),
         )
         values.update(overrides)
         return cls(**values)
