@@ -30,7 +30,7 @@ def _sigmoid(z):
 
 
 class SmugglingDetector:
-    def __init__(self, C: float = 16.0, category_C: float = 2.0, target_precision: float = 0.92,
+    def __init__(self, C: float = 16.0, category_C: float = 2.0, target_precision: float = 0.90,
                  lexicon: Lexicon | None = None, featuriser_params: dict | None = None):
         self.C = C
         self.category_C = category_C
