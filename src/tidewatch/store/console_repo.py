@@ -344,11 +344,17 @@ class ConsoleRepo:
                      "active": bool(r["active"])} for r in rows]
 
     def add_user(self, username: str, password: str, role: str, actor: str) -> User:
+        if role not in ROLES:
+            raise Invalid(f"role must be one of: {', '.join(ROLES)}")
+        return self.create_user(username, password, role, actor)
+
+    def create_user(self, username: str, password: str, role: str, actor: str, *, extra=None,
+                    audit_extra: dict | None = None) -> User:
+        """The one place accounts are made: name and password rules, uniqueness, audit. `extra(conn, uid)`
+        runs in the same transaction (a partner account's platform binding)."""
         username = username.strip()
         if not username or len(username) > 80 or not all(c.isalnum() or c in "._-@" for c in username):
             raise Invalid("a user name is 1 to 80 letters, digits, '.', '_', '-' or '@'")
-        if role not in ROLES:
-            raise Invalid(f"role must be one of: {', '.join(ROLES)}")
         problem = password_problem(password)
         if problem:
             raise Invalid(f"password refused: {problem}")
@@ -359,7 +365,10 @@ class ConsoleRepo:
             uid = conn.execute(insert(UserRow).values(username=username, password_hash=pw_hash, role=role,
                                                       active=True, created_at=self.now())
                                .returning(UserRow.id)).scalar_one()
-            self._audit(conn, actor, "user.add", "user", username, {}, {"role": role, "active": True})
+            if extra is not None:
+                extra(conn, uid)
+            self._audit(conn, actor, "user.add", "user", username, {},
+                        {"role": role, **(audit_extra or {}), "active": True})
         return User(uid, username, role, True)
 
     def set_active(self, username: str, active: bool, actor: str) -> User:

@@ -16,7 +16,6 @@ from typing import Any
 
 from sqlalchemy import insert, select, update
 
-from tidewatch.console.passwords import password_problem
 from tidewatch.console.permissions import PARTNER_ROLE
 from tidewatch.store.console_models import UserRow
 from tidewatch.store.console_repo import Conflict, ConsoleRepo, Invalid, NotFound, User
@@ -127,23 +126,9 @@ def add_partner_user(repo: ConsoleRepo, username: str, password: str, platform: 
                      platforms) -> User:
     """A portal account for one platform's staff (role `partner`): they see only that platform's referrals."""
     platform = _check_platform(platform, platforms)
-    username = username.strip()
-    if not username or len(username) > 80 or not all(c.isalnum() or c in "._-@" for c in username):
-        raise Invalid("a user name is 1 to 80 letters, digits, '.', '_', '-' or '@'")
-    problem = password_problem(password)
-    if problem:
-        raise Invalid(f"password refused: {problem}")
-    pw_hash = repo.hasher.hash(password)
-    with repo._write() as conn:
-        if conn.scalar(select(UserRow.id).where(UserRow.username == username)) is not None:
-            raise Conflict(f"a user named {username!r} already exists")
-        uid = conn.execute(insert(UserRow).values(username=username, password_hash=pw_hash, role=PARTNER_ROLE,
-                                                  active=True, created_at=repo.now())
-                           .returning(UserRow.id)).scalar_one()
-        conn.execute(insert(PartnerAccountRow).values(user_id=uid, platform=platform))
-        repo._audit(conn, actor, "user.add", "user", username, {},
-                    {"role": PARTNER_ROLE, "platform": platform, "active": True})
-    return User(uid, username, PARTNER_ROLE, True)
+    return repo.create_user(username, password, PARTNER_ROLE, actor, audit_extra={"platform": platform},
+                            extra=lambda conn, uid: conn.execute(
+                                insert(PartnerAccountRow).values(user_id=uid, platform=platform)))
 
 
 def platform_of(repo: ConsoleRepo, user: User) -> str | None:
