@@ -101,6 +101,7 @@ class Lexicon:
         if by_key:
             self._automaton.make_automaton()
         self._empty = not by_key
+        self._regex_sets: dict[tuple[str, ...] | None, list] = {}
 
     def fingerprint(self) -> str:
         """Changes whenever a term, its concept or its language changes: a model trained with
@@ -135,16 +136,24 @@ class Lexicon:
                     continue
                 for e in entries:
                     hits.append(Hit(start, end, e))
-        if langs is None:
-            patterns = self._patterns
-        else:
-            patterns = [pe for lang in dict.fromkeys(langs) for pe in self._patterns_by_lang.get(lang, ())]
+        patterns = self._regex_set(None if langs is None else tuple(dict.fromkeys(langs)))
         for pattern, e in patterns:
             for m in pattern.finditer(text):
                 if m.end() > m.start():
                     hits.append(Hit(m.start(), m.end(), e))
         hits.sort(key=lambda h: (h.start, -h.end))
         return hits
+
+    def _regex_set(self, langs: tuple[str, ...] | None) -> list:
+        """The regular-expression entries for these languages."""
+        cached = self._regex_sets.get(langs)
+        if cached is None:
+            if langs is None:
+                cached = self._patterns
+            else:
+                cached = [pe for lang in langs for pe in self._patterns_by_lang.get(lang, ())]
+            self._regex_sets[langs] = cached
+        return cached
 
     def cues(self, norm: Normalised, hits: Iterable[Hit], weights: dict[str, float] | None = None) -> list[Cue]:
         """Hits as Cues with spans in the original text (one cue per span and concept)."""
@@ -160,8 +169,14 @@ class Lexicon:
         return out
 
 
+_WORD_CHARS: dict[str, bool] = {}
+
+
 def _is_word(ch: str) -> bool:
-    return bool(_WORD.match(ch))
+    known = _WORD_CHARS.get(ch)
+    if known is None:
+        known = _WORD_CHARS[ch] = bool(_WORD.match(ch))
+    return known
 
 
 def _boundary_ok(text: str, start: int, end: int, key: str) -> bool:
