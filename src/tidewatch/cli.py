@@ -265,12 +265,15 @@ OutputOpt = Annotated[str, typer.Option("--output", "-o", help="Output JSON Line
 
 @app.command()
 def classify(input: Annotated[str, typer.Argument(help="JSON Lines with at least id and text, or -.")],
-             output: OutputOpt = "-") -> None:
+             output: OutputOpt = "-",
+             model: Annotated[Optional[Path], typer.Option(help="Model folder from `tidewatch train` (default: the packaged model).")] = None) -> None:
     """Score each post: one JSON object per input line, same order."""
     from tidewatch.detect.loader import load_detector
     from tidewatch.pipeline import prepare
 
-    detector = load_detector()
+    if model is not None and not (model / "model.json").is_file():
+        fail(f"not a model folder (no model.json): {model}")
+    detector = load_detector(model)
 
     def process(good):
         docs = [prepare(str(rid), d["text"], d.get("lang") if isinstance(d.get("lang"), str) else None)
@@ -409,7 +412,7 @@ def train(output: Annotated[Optional[Path], typer.Option("--output", "-o", help=
 
 
 @app.command("eval")
-def eval_(file: Annotated[Path, typer.Argument(help="Labelled JSON Lines: id, text, label (+ lang, categories, kind).")],
+def eval_(file: Annotated[Path, typer.Argument(help="Labelled JSON Lines (id, text, label, + lang, categories, kind), or a folder of them.")],
           output: Annotated[Optional[Path], typer.Option("--output", "-o", help="Write the full report as JSON here.")] = None,
           model: Annotated[Optional[Path], typer.Option(help="Model folder (default: the packaged model).")] = None) -> None:
     """Measure the detector (and the two baselines) on a labelled file."""
@@ -422,9 +425,18 @@ def eval_(file: Annotated[Path, typer.Argument(help="Labelled JSON Lines: id, te
 
     if not file.exists():
         fail(f"input file not found: {file}")
-    examples, bad = read_examples(file)
-    for line, reason in bad[:20]:
-        err.print(cell(f"line {line}: {reason}"))
+    files = sorted(file.glob("*.jsonl")) if file.is_dir() else [file]
+    if not files:
+        fail(f"no .jsonl files in folder: {file}")
+    examples, bad = [], []
+    for path in files:
+        got, bad_lines = read_examples(path)
+        examples += got
+        bad += [(f"{path.name}:{line}" if file.is_dir() else f"line {line}", reason) for line, reason in bad_lines]
+    for where, reason in bad[:20]:
+        err.print(cell(f"{where}: {reason}"))
+    if len(bad) > 20:
+        err.print(f"... and {len(bad) - 20} more unreadable lines")
     if not examples:
         fail("no labelled examples could be read")
     detector = load_detector(model)
@@ -476,6 +488,8 @@ def eval_(file: Annotated[Path, typer.Argument(help="Labelled JSON Lines: id, te
         output.write_bytes(orjson.dumps({name: r.as_dict() for name, r in reports.items()},
                                         option=orjson.OPT_INDENT_2))
         err.print(cell(f"report written to {output}"))
+    if bad:
+        raise typer.Exit(1)
 
 
 from tidewatch import cli_refer  # noqa: E402
