@@ -107,6 +107,7 @@ _AM_WORDS = frozenset(
     "እንኳን በኋላ በፊት ምንም ማን".split()
 )
 _TI_LETTERS = "ኣቐቑቒቓቔቕቖቘቚቛቜቝኸኹኺኻኼኽኾ"
+_TI_LETTERS_RE = re.compile(f"[{_TI_LETTERS}]")
 
 
 def _ethiopic(text: str) -> tuple[str, float]:
@@ -125,7 +126,7 @@ def _ethiopic(text: str) -> tuple[str, float]:
             ti += 1
         if word.startswith("ን") and len(word) > 2:
             ti += 0.5
-    ti += sum(text.count(ch) for ch in _TI_LETTERS)
+    ti += len(_TI_LETTERS_RE.findall(text))
     if ti > am:
         return "ti", min(0.99, 0.5 + 0.5 * (ti - am) / (ti + am))
     return "am", min(0.99, 0.5 + 0.5 * (am - ti) / (ti + am)) if am else 0.5
@@ -137,6 +138,12 @@ def _ethiopic(text: str) -> tuple[str, float]:
 _SORANI = "ەێۆڵڕ"
 _PASHTO = "ټډړښږځڅګڼۍې"
 _URDU = "ٹڈڑںے"
+_SORANI_RE, _PASHTO_RE, _URDU_RE = (re.compile(f"[{letters}]") for letters in (_SORANI, _PASHTO, _URDU))
+
+
+def _own_letters(text: str) -> tuple[int, int, int]:
+    """How many letters only Sorani, Pashto and Urdu use (in that order)."""
+    return len(_SORANI_RE.findall(text)), len(_PASHTO_RE.findall(text)), len(_URDU_RE.findall(text))
 _DARI_STRONG = frozenset(
     "موتر موترها گروپ گروپها رهنما دالر کمپل تشناب پوهنتون پوهنځی چوکی بوره اسپ ولسوالی شاروالی تذکره شفاخانه "
     "سرک بایسکل تیلفون طفل اطفال گیم استند هستین بچیم ترجمان دوا جاکت پطلون کلکین ولایت".split()
@@ -147,9 +154,7 @@ _ARABIC_FOLD = str.maketrans({"ي": "ی", "ى": "ی", "ك": "ک", "ة": "ه", "\
 
 def _arabic(text: str, predictions: list[tuple[str, float]]) -> tuple[str, float]:
     top, score = predictions[0]
-    sorani = sum(text.count(ch) for ch in _SORANI)
-    pashto = sum(text.count(ch) for ch in _PASHTO)
-    urdu = sum(text.count(ch) for ch in _URDU)
+    sorani, pashto, urdu = _own_letters(text)
     if top != "ug":  # Uyghur also writes ە ۆ ې
         best = max(sorani, pashto, urdu)
         if best >= 2:
@@ -165,9 +170,7 @@ def _arabic(text: str, predictions: list[tuple[str, float]]) -> tuple[str, float
 def _arabic_by_letters(text: str) -> tuple[str, float] | None:
     """Sorani, Pashto or Urdu when their own letters are frequent and unmixed (fastText would
     agree; it is only needed when they are rare). Uyghur shares ە ۆ ې but not ڵ ڕ ێ."""
-    sorani = sum(text.count(ch) for ch in _SORANI)
-    pashto = sum(text.count(ch) for ch in _PASHTO)
-    urdu = sum(text.count(ch) for ch in _URDU)
+    sorani, pashto, urdu = _own_letters(text)
     counts = sorted(((sorani, "ckb"), (pashto, "ps"), (urdu, "ur")), reverse=True)
     (best, lang), (second, _), _ = counts
     if best >= 4 and second == 0 and (lang != "ckb" or any(ch in text for ch in "ڵڕێ")):
@@ -177,16 +180,18 @@ def _arabic_by_letters(text: str) -> tuple[str, float] | None:
 
 _VIETNAMESE = frozenset("ơưđăạảấầẩẫậắằẳẵặẹẻẽếềểễệỉịọỏốồổỗộớờởỡợụủứừửữựỳỵỷỹ")
 _TURKISH = frozenset("ğı")
+_VIETNAMESE_RE = re.compile(f"[{''.join(sorted(_VIETNAMESE))}]")
+_TURKISH_RE = re.compile("[ğı]")
 
 
 def _latin_by_letters(text: str) -> tuple[str, float] | None:
     """Vietnamese and Turkish have letters no other language here uses; when a post is full of
     them and has no other sentence-level mix, the model is not needed."""
     low = text.lower()
-    vi = sum(1 for ch in low if ch in _VIETNAMESE)
+    vi = len(_VIETNAMESE_RE.findall(low))
     if vi >= 6 and vi >= 0.08 * len(low.replace(" ", "")):
         return "vi", 0.95
-    tr = sum(1 for ch in low if ch in _TURKISH)
+    tr = len(_TURKISH_RE.findall(low))
     if tr >= 4 and not any(ch in low for ch in "êîûë"):
         return "tr", 0.9
     return None
@@ -282,12 +287,19 @@ _WORD_VOTES = 3  # at least this many function words of the winner
 _WORD_MARGIN = 4  # and this many times those of all others together
 
 
+def _word_table(lists: dict[str, frozenset[str]]) -> dict[str, str]:
+    return {w: lang for lang, vocab in lists.items() for w in vocab}
+
+
 def _by_words(words: list[str], lists: dict[str, frozenset[str]]) -> tuple[str, float] | None:
-    votes = {lang: 0 for lang in lists}
+    table = _WORD_TABLES.get(id(lists))
+    if table is None:
+        table = _WORD_TABLES[id(lists)] = _word_table(lists)
+    votes = dict.fromkeys(lists, 0.0)
     for w in words:
-        for lang, vocab in lists.items():
-            if w in vocab:
-                votes[lang] += 1
+        lang = table.get(w)
+        if lang is not None:
+            votes[lang] += 1
     if "ar" in votes:  # the article: many words starting with ال are Arabic, a few are loans in Persian
         votes["ar"] += 0.5 * sum(1 for w in words if len(w) >= 4 and w.startswith("ال"))
     lang, best = max(votes.items(), key=lambda kv: kv[1])
@@ -299,12 +311,15 @@ def _by_words(words: list[str], lists: dict[str, frozenset[str]]) -> tuple[str, 
     return None
 
 
+_WORD_TABLES: dict[int, dict[str, str]] = {}
+
+
 def _latin_by_words(text: str) -> tuple[str, float] | None:
     return _by_words(text.lower().split(), _LATIN_WORDS)
 
 
 def _arabic_by_words(text: str) -> tuple[str, float] | None:
-    if max(sum(text.count(ch) for ch in letters) for letters in (_SORANI, _PASHTO, _URDU)) >= 2:
+    if max(_own_letters(text)) >= 2:
         return None  # a few of their own letters: the letter rules in `_arabic` decide
     decided = _by_words(text.translate(_ARABIC_FOLD).split(), _ARABIC_WORDS)
     if decided is not None and decided[0] == "fa":
