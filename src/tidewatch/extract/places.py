@@ -35,6 +35,7 @@ from typing import Any, Callable, Iterable
 import ahocorasick
 
 from tidewatch.records import Entity
+from tidewatch.text.translate import Translator
 
 # --------------------------------------------------------------------------------------------
 # Folding: one character for one character, except a few invisible marks that are dropped
@@ -114,6 +115,7 @@ def _build_table() -> dict[int, str]:
 
 
 _TABLE = _build_table()
+_FOLD = Translator(_TABLE)
 # Homoglyphs only (Cyrillic/Greek look-alikes), for accent-exact comparisons ("Sаng Аnh").
 _HOMO = {cp: to for cp, to in _TABLE.items() if 0x370 <= cp < 0x530}
 
@@ -137,7 +139,7 @@ def fold_text(text: str) -> Folded:
     """Fold `text` for matching (cached: the price, place, payment and document extractors share it)."""
     if text.isascii():  # the common fast path: case only
         return Folded(text.lower().replace("`", "'"), None)
-    folded = text.translate(_TABLE)
+    folded = _FOLD(text)
     if not _DROP_RE.search(folded):
         return Folded(folded, None)
     keep = [i for i, ch in enumerate(folded) if ord(ch) not in _DROP]

@@ -55,6 +55,7 @@ from itertools import chain
 from tidewatch.text import emoji_concepts
 from tidewatch.text.digits import DIGIT_TABLE
 from tidewatch.text.scripts import count_scripts
+from tidewatch.text.translate import Translator
 
 FLAGS = frozenset({"emoji", "invisible", "mixed_script", "homoglyph", "spaced_letters", "leet", "arabizi",
                    "repeats"})
@@ -213,6 +214,8 @@ class _Tables:
         special |= pict | set(_JOINERS) | set(_REGIONAL) | {0x1F3F4}
         # one translate table: a plain character -> its fold, a special one -> NUL (handled one by one)
         self.mark: dict[int, str] = {**unit, **{cp: "\x00" for cp in special}}
+        self.mark.pop(ord(" "), None)  # the space folds to itself
+        self.translate_mark = Translator(self.mark)
         p = f"[{_char_class(pict)}]"
         t = f"[{_char_class(_TEXT_SYMBOLS)}]"
         m = "[\ufe0e\ufe0f]?[\U0001F3FB-\U0001F3FF]?"
@@ -268,7 +271,7 @@ def _fold_chars(text: str, flags: set[str]) -> tuple[str, list[int]]:
     if text.isascii() and not _ASCII_CONTROL.search(text):
         return text.translate(_ASCII_TABLE), list(range(len(text) + 1))
     tables = _tables()
-    marked = text.translate(tables.mark)
+    marked = tables.translate_mark(text)
     if "\x00" not in marked:
         return marked, list(range(len(text) + 1))
     cache, emoji_table, emoji_seq = tables.cache, tables.emoji, tables.emoji_seq

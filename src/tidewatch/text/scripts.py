@@ -10,6 +10,8 @@ from __future__ import annotations
 import re
 from typing import NamedTuple
 
+from tidewatch.text.translate import Translator
+
 LATIN, ARABIC, ETHIOPIC, CYRILLIC, GREEK, OTHER = "latin", "arabic", "ethiopic", "cyrillic", "greek", "other"
 SCRIPTS = (LATIN, ARABIC, ETHIOPIC, CYRILLIC, GREEK, OTHER)
 
@@ -71,9 +73,15 @@ def _table() -> dict[int, str]:
     return _TABLE
 
 
+_MARKER: Translator | None = None
+
+
 def count_scripts(text: str) -> ScriptCounts:
     """Letters per script in `text`."""
-    marked = text.translate(_table())
+    global _MARKER
+    if _MARKER is None:
+        _MARKER = Translator(_table())
+    marked = _MARKER(text)
     return ScriptCounts(*(marked.count(_MARK[name]) for name in SCRIPTS))
 
 
