@@ -1,7 +1,7 @@
 """Pipeline throughput on synthetic posts, as ratios to a baseline measured in the same run.
 
 Baseline: read the same JSON Lines and run one compiled regex over each text.
-Stages: normalise; language id; extract; normalise+langid+extract; classify (prepare + detect);
+Stages: normalise; language id; extract; normalise+langid+extract; classify (prepare + detect); synth;
 full scan into SQLite. Peak memory is the process's maximum RSS.
 
     python bench/scan.py [--n 20000]
@@ -56,6 +56,13 @@ def main() -> None:
     rates["classify (prepare + detect)"] = common.best_rate(
         lambda: [detector.detect_batch([prepare(str(j), texts[j]) for j in range(i, min(n, i + 512))])
                  for i in range(0, n, 512)], n, repeat=2)
+    from tidewatch.synth import generate
+
+    def synth() -> None:
+        for _pair in generate(n, 8):
+            pass
+
+    rates["synth (generate posts + truth)"] = common.best_rate(synth, n, repeat=2)
     for name, rate in rates.items():
         print(common.row(name, rate, base))
 

@@ -1,7 +1,6 @@
 """Streaming: constant memory and speed, so that corpora of millions of posts can be generated."""
 from __future__ import annotations
 
-import time
 import tracemalloc
 
 import pytest
@@ -27,12 +26,7 @@ def test_memory_does_not_grow_with_the_corpus():
 
 
 @pytest.mark.slow
-def test_two_hundred_thousand_posts_stream_in_bounded_memory_and_fast():
+def test_two_hundred_thousand_posts_stream_in_bounded_memory():
+    """Generation speed is measured in bench/scan.py (a ratio to the baseline), not timed here."""
     list(generate(300, 1))
     assert _peak(200_000) < 50 * 1024 * 1024
-    t0 = time.perf_counter()
-    for _pair in generate(100_000, 8):
-        pass
-    rate = 100_000 / (time.perf_counter() - t0)
-    print(f"\nsynth: {rate:,.0f} posts/s")
-    assert rate > 10_000  # ~25,000 posts/s on the development machine; generous for slow CI runners
