@@ -22,6 +22,16 @@ err = Console(stderr=True)
 DbOpt = Annotated[Optional[str], typer.Option("--db", help="Database URL (default: $TIDEWATCH_DATABASE_URL or sqlite:///tidewatch.db).")]
 
 
+def _load_detector(model: Path | None):
+    """The detector, or a clear message when its folder holds a model this version cannot use."""
+    from tidewatch.detect.loader import load_detector
+
+    try:
+        return load_detector(model)
+    except (ValueError, OSError, KeyError) as e:
+        fail(f"cannot load the detector: {e}")
+
+
 def fail(message: str, code: int = 2) -> None:
     err.print(Text.assemble(("error: ", "bold red"), cell(message)))
     raise typer.Exit(code)
@@ -150,11 +160,10 @@ def scan(input: Annotated[str, typer.Argument(help="File, folder (Telegram expor
          db: DbOpt = None,
          top: Annotated[int, typer.Option(help="How many of the highest-scoring posts to list.")] = 10) -> None:
     """Ingest, then normalise, detect, extract and link every new post into the database."""
-    from tidewatch.detect.loader import load_detector
     from tidewatch.pipeline import analyse_batch
     from tidewatch.runner import run_import
 
-    detector = load_detector()
+    detector = _load_detector(None)
     source = _open_source(input, format, map, allow_private, platform)
     store = _open_store(db)
     counts = {"analysed": 0, "flagged": 0}
@@ -268,12 +277,11 @@ def classify(input: Annotated[str, typer.Argument(help="JSON Lines with at least
              output: OutputOpt = "-",
              model: Annotated[Optional[Path], typer.Option(help="Model folder from `tidewatch train` (default: the packaged model).")] = None) -> None:
     """Score each post: one JSON object per input line, same order."""
-    from tidewatch.detect.loader import load_detector
     from tidewatch.pipeline import prepare
 
     if model is not None and not (model / "model.json").is_file():
         fail(f"not a model folder (no model.json): {model}")
-    detector = load_detector(model)
+    detector = _load_detector(model)
 
     def process(good):
         docs = [prepare(str(rid), d["text"], d.get("lang") if isinstance(d.get("lang"), str) else None)
@@ -419,7 +427,7 @@ def eval_(file: Annotated[Path, typer.Argument(help="Labelled JSON Lines (id, te
     from tidewatch.detect.baseline import KeywordBaseline
     from tidewatch.detect.data import read_examples
     from tidewatch.detect.evaluate import evaluate
-    from tidewatch.detect.loader import MODEL_DIR, load_detector
+    from tidewatch.detect.loader import MODEL_DIR
     from tidewatch.detect.ngram_baseline import CharNgramBaseline
     from tidewatch.detect.train import prepare_examples
 
@@ -439,7 +447,7 @@ def eval_(file: Annotated[Path, typer.Argument(help="Labelled JSON Lines (id, te
         err.print(f"... and {len(bad) - 20} more unreadable lines")
     if not examples:
         fail("no labelled examples could be read")
-    detector = load_detector(model)
+    detector = _load_detector(model)
     docs = prepare_examples(examples)
     systems = {"model": detector, "keyword baseline": KeywordBaseline()}
     ngram_path = Path(model or MODEL_DIR) / "ngram_baseline.npz"

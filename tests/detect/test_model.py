@@ -98,3 +98,18 @@ def test_the_packaged_model_is_current():
     assert meta["lexicon"] == default_lexicon().fingerprint(), "lexicon changed: run `make model`"
     model = SmugglingDetector.load(MODEL_DIR)
     assert model.threshold_ > 0 and model.version.startswith("tidewatch-detector")
+
+
+def test_category_thresholds_are_tuned_saved_and_used(trained):
+    model, path, _, docs = trained
+    assert model.category_threshold_.shape == (len(CATEGORIES),)
+    assert np.all((model.category_threshold_ >= 0.2) & (model.category_threshold_ <= 0.8))
+    loaded = SmugglingDetector.load(path)
+    assert np.allclose(loaded.category_threshold_, model.category_threshold_, atol=1e-4)
+    before = [d.categories for d in loaded.detect_batch(docs)]
+    k = max(range(len(CATEGORIES)), key=lambda i: sum(CATEGORIES[i] in c for c in before))
+    assert any(CATEGORIES[k] in c for c in before)
+    loaded.category_threshold_[k] = 1.01  # this head can no longer fire on its own
+    after = [d.categories for d in loaded.detect_batch(docs)]
+    assert all(CATEGORIES[k] not in c or c == (CATEGORIES[k],) for c in after)  # only as the fallback
+    assert sum(CATEGORIES[k] in c for c in after) < sum(CATEGORIES[k] in c for c in before)

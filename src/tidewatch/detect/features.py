@@ -13,10 +13,10 @@ from typing import Sequence
 
 import numpy as np
 import scipy.sparse as sp
-from sklearn.feature_extraction.text import HashingVectorizer  # word n-grams: fast enough
 
 from tidewatch.detect.base import Doc
 from tidewatch.detect.charhash import char_ngrams as hash_char_ngrams
+from tidewatch.detect.wordhash import word_ngrams as hash_word_ngrams
 from tidewatch.detect.lexicon import CONCEPTS, FRAMING_CONCEPTS, SIGNAL_CONCEPTS, Hit, Lexicon
 
 ENTITY_KINDS = ("phone", "handle", "url", "price", "place", "payment", "document_type", "transport")
@@ -137,25 +137,28 @@ class Featuriser:
     """Docs -> one sparse matrix [dense | char n-grams | word n-grams]. Stateless (hashing), so
     it needs nothing saved but its parameters."""
 
+    WORD_HASH = "numpy-1"  # the word hashing scheme (wordhash.py); a model records the one it was trained with
+
     def __init__(self, lexicon: Lexicon, char_features: int = 2 ** 18, word_features: int = 2 ** 18,
-                 char_ngrams: tuple[int, int] = (2, 4), dense_scale: float = 0.5):
+                 char_ngrams: tuple[int, int] = (2, 4), dense_scale: float = 0.5, word_hash: str = WORD_HASH):
+        if word_hash != self.WORD_HASH:
+            raise ValueError(f"word features hashed with {word_hash!r}, this version hashes with "
+                             f"{self.WORD_HASH!r}: rebuild the model with `tidewatch train`")
         self.lexicon = lexicon
         self.dense_scale = dense_scale
         self.char_features = char_features
         self.char_ngrams = tuple(char_ngrams)
-        self.word = HashingVectorizer(analyzer="word", ngram_range=(1, 2), n_features=word_features,
-                                      alternate_sign=False, norm="l2", lowercase=False, dtype=np.float32,
-                                      token_pattern=r"(?u)\b\w+\b")
+        self.word_features = word_features
         self.n_dense = len(DENSE_NAMES)
 
     def params(self) -> dict:
-        return {"char_features": self.char_features, "word_features": self.word.n_features,
-                "char_ngrams": list(self.char_ngrams), "dense_scale": self.dense_scale}
+        return {"char_features": self.char_features, "word_features": self.word_features,
+                "char_ngrams": list(self.char_ngrams), "dense_scale": self.dense_scale, "word_hash": self.WORD_HASH}
 
     def transform(self, docs: Sequence[Doc]) -> tuple[sp.csr_matrix, list[DocHits]]:
         dh = [counted_hits(d, self.lexicon) for d in docs]
         dense = np.vstack([dense_row(d, h) for d, h in zip(docs, dh)]) if docs else np.zeros((0, self.n_dense))
         texts = [d.norm.text for d in docs]
         X = sp.hstack([sp.csr_matrix(dense * self.dense_scale), hash_char_ngrams(texts, self.char_ngrams, self.char_features),
-                       self.word.transform(texts)], format="csr", dtype=np.float32)
+                       hash_word_ngrams(texts, self.word_features)], format="csr", dtype=np.float32)
         return X, dh

@@ -16,6 +16,7 @@ from typing import Iterable
 import ahocorasick
 import regex
 
+from tidewatch.detect.triggers import may_match, required_literals
 from tidewatch.records import Cue
 from tidewatch.text.normalise import Normalised, normalise_term
 
@@ -25,7 +26,7 @@ SIGNAL_CONCEPTS = (
     "transport", "route", "departure", "price", "discount", "group_offer", "child_offer", "guarantee",
     "documents", "contact", "payment", "success_proof", "recruitment",
 )
-FRAMING_CONCEPTS = ("reporting", "warning", "rescue", "legit_service", "personal", "research")
+FRAMING_CONCEPTS = ("reporting", "warning", "rescue", "legit_service", "employment", "personal", "research")
 CONCEPTS = SIGNAL_CONCEPTS + FRAMING_CONCEPTS
 
 _WORD = regex.compile(r"[\p{L}\p{M}\p{N}_]")
@@ -87,11 +88,11 @@ class Lexicon:
         self.entries = list(entries)
         self._automaton = ahocorasick.Automaton()
         by_key: dict[str, list[Entry]] = {}
-        self._patterns: list[tuple[regex.Pattern, Entry]] = []
-        self._patterns_by_lang: dict[str, list[tuple[regex.Pattern, Entry]]] = {}
+        self._patterns: list[tuple[regex.Pattern, Entry, frozenset[str] | None]] = []
+        self._patterns_by_lang: dict[str, list[tuple[regex.Pattern, Entry, frozenset[str] | None]]] = {}
         for e in self.entries:
             if e.term.startswith("re:"):
-                compiled = (regex.compile(e.folded, regex.V1), e)
+                compiled = (regex.compile(e.folded, regex.V1), e, required_literals(e.folded))
                 self._patterns.append(compiled)
                 self._patterns_by_lang.setdefault(e.lang, []).append(compiled)
             else:
@@ -137,7 +138,9 @@ class Lexicon:
                 for e in entries:
                     hits.append(Hit(start, end, e))
         patterns = self._regex_set(None if langs is None else tuple(dict.fromkeys(langs)))
-        for pattern, e in patterns:
+        for pattern, e, triggers in patterns:
+            if triggers is not None and not may_match(triggers, text):
+                continue  # none of the strings every match contains is in the text
             for m in pattern.finditer(text):
                 if m.end() > m.start():
                     hits.append(Hit(m.start(), m.end(), e))

@@ -25,6 +25,18 @@ ENTITY_CONCEPT = {"phone": "contact", "handle": "contact", "price": "price", "pl
                   "payment": "payment", "document_type": "documents", "transport": "transport"}
 
 
+def _best_f1_threshold(p: np.ndarray, t: np.ndarray) -> float:
+    """The probability cut with the best F1 (ties: the higher cut), searched on a grid."""
+    best, best_f1 = 0.5, -1.0
+    for cut in np.arange(0.2, 0.81, 0.025):
+        pred = p >= cut
+        tp = float(np.sum(pred & (t == 1)))
+        f1 = 2 * tp / (pred.sum() + t.sum()) if (pred.sum() + t.sum()) else 0.0
+        if f1 >= best_f1:
+            best, best_f1 = float(cut), f1
+    return best
+
+
 def _sigmoid(z):
     return 1.0 / (1.0 + np.exp(-z))
 
@@ -58,7 +70,7 @@ class SmugglingDetector:
         p_oof = _sigmoid(self.calibration_[0] * oof + self.calibration_[1])
         self.threshold_ = _threshold_for_precision(p_oof[cal], y[cal], self.target_precision)
         self.oof_scores_ = p_oof
-        self._fit_categories(X, y, categories, w)
+        self._fit_categories(X, y, categories, w, groups, cal)
         self.version = version
         return self
 
@@ -81,19 +93,44 @@ class SmugglingDetector:
             out[te] = X[te] @ coef + b
         return out
 
-    def _fit_categories(self, X, y, categories, w) -> None:
+    def _fit_categories(self, X, y, categories, w, groups=None, tune_on=None, folds: int = 5) -> None:
+        """One head per category, trained on the positives. Each head's threshold is the one with
+        the best F1 on out-of-fold probabilities of the hand-labelled positives (`tune_on`), not a
+        fixed 0.5: balanced class weights make rare categories over-fire at 0.5."""
+        from sklearn.model_selection import GroupKFold, KFold
+
+        self._category_heads = None
         pos = np.flatnonzero(y == 1)
         self.category_coef_ = np.zeros((len(CATEGORIES), X.shape[1]), dtype=np.float32)
         self.category_intercept_ = np.full(len(CATEGORIES), -10.0, dtype=np.float32)
-        Xp = X[pos]
-        for k, cat in enumerate(CATEGORIES):
-            t = np.array([1 if cat in categories[i] else 0 for i in pos], dtype=np.int8)
+        self.category_threshold_ = np.full(len(CATEGORIES), 0.5, dtype=np.float32)
+        Xp, wp = X[pos], w[pos]
+        T = np.array([[1 if cat in categories[i] else 0 for cat in CATEGORIES] for i in pos], dtype=np.int8)
+        T = T.reshape(len(pos), len(CATEGORIES))
+        tune = np.ones(len(pos), dtype=bool) if tune_on is None else np.asarray(tune_on, dtype=bool)[pos]
+        if groups is not None and len(set(np.asarray(groups, dtype=object)[pos])) >= folds:
+            splits = list(GroupKFold(n_splits=folds).split(Xp, T[:, 0], np.asarray(groups, dtype=object)[pos]))
+        else:
+            splits = list(KFold(n_splits=folds, shuffle=True, random_state=0).split(Xp)) if len(pos) >= folds else []
+        for k in range(len(CATEGORIES)):
+            t = T[:, k]
             if t.sum() == 0 or t.sum() == len(t):
                 continue
-            clf = LogisticRegression(C=self.category_C, max_iter=3000, class_weight="balanced", solver="liblinear")
-            clf.fit(Xp, t, sample_weight=w[pos])
-            self.category_coef_[k] = clf.coef_.ravel()
-            self.category_intercept_[k] = clf.intercept_[0]
+            coef, b = self._fit_category(Xp, t, wp)
+            self.category_coef_[k], self.category_intercept_[k] = coef, b
+            oof = np.full(len(pos), np.nan)
+            for tr, te in splits:
+                if 0 < t[tr].sum() < len(tr):
+                    c, bb = self._fit_category(Xp[tr], t[tr], wp[tr])
+                    oof[te] = _sigmoid(np.asarray(Xp[te] @ c).ravel() + bb)
+            seen = tune & ~np.isnan(oof)
+            if seen.sum() and t[seen].sum():
+                self.category_threshold_[k] = _best_f1_threshold(oof[seen], t[seen])
+
+    def _fit_category(self, X, t, w) -> tuple[np.ndarray, float]:
+        clf = LogisticRegression(C=self.category_C, max_iter=3000, class_weight="balanced", solver="liblinear")
+        clf.fit(X, t, sample_weight=w)
+        return clf.coef_.ravel().astype(np.float32), float(clf.intercept_[0])
 
     # -- prediction ------------------------------------------------------------------------
     def _decision(self, X) -> np.ndarray:
@@ -108,21 +145,29 @@ class SmugglingDetector:
         return _sigmoid(a * self._decision(X) + b)
 
     def _categories(self, X) -> np.ndarray:
-        return _sigmoid(np.asarray(X @ self.category_coef_.T) + self.category_intercept_)
+        # (features x categories), sparse and built once: the dense transpose was copied on every call
+        heads = getattr(self, "_category_heads", None)
+        if heads is None:
+            heads = self._category_heads = sp.csr_matrix(self.category_coef_.T)
+        return _sigmoid(np.asarray((X @ heads).todense()) + self.category_intercept_)
 
     def detect_batch(self, docs: Sequence[Doc]) -> list[Detection]:
         if not docs:
             return []
         X, dh = self.featuriser.transform(docs)
         p = self._proba(X)
-        pc = self._categories(X)
+        labels = p >= self.threshold_
+        flagged = np.flatnonzero(labels)
+        pc = self._categories(X[flagged]) if flagged.size else np.zeros((0, len(CATEGORIES)))
+        row_of = {int(i): r for r, i in enumerate(flagged)}  # categories are only worked out for flagged posts
         out = []
         for i, d in enumerate(docs):
-            label = int(p[i] >= self.threshold_)
+            label = int(labels[i])
             cats: tuple[str, ...] = ()
             if label:
-                chosen = [CATEGORIES[k] for k in range(len(CATEGORIES)) if pc[i, k] >= 0.5]
-                cats = tuple(chosen or [CATEGORIES[int(np.argmax(pc[i]))]])
+                pci = pc[row_of[i]]
+                chosen = [CATEGORIES[k] for k in range(len(CATEGORIES)) if pci[k] >= self.category_threshold_[k]]
+                cats = tuple(chosen or [CATEGORIES[int(np.argmax(pci))]])
             cues = self._cues(d, dh[i])
             out.append(Detection(d.post_id, round(float(p[i]), 4), label, cats, tuple(cues), d.lang.lang, self.version))
         return out
@@ -168,6 +213,7 @@ class SmugglingDetector:
             "format": "tidewatch-detector/1", "version": self.version, "C": self.C, "category_C": self.category_C,
             "target_precision": self.target_precision, "threshold": self.threshold_,
             "calibration": list(self.calibration_), "intercept": self.intercept_,
+            "category_thresholds": [round(float(t), 4) for t in self.category_threshold_],
             "categories": list(CATEGORIES), "dense_names": list(DENSE_NAMES),
             "featuriser": self.featuriser.params(), "lexicon": self.lexicon.fingerprint(), "card": card or {},
         }
@@ -185,8 +231,12 @@ class SmugglingDetector:
             raise ValueError(f"{path}: not a tidewatch detector (format {meta.get('format')!r})")
         if meta["dense_names"] != list(DENSE_NAMES) or meta["categories"] != list(CATEGORIES):
             raise ValueError(f"{path}: model was trained with other features; rebuild it with `tidewatch train`")
-        m = cls(C=meta["C"], category_C=meta["category_C"], target_precision=meta["target_precision"],
-                lexicon=lexicon, featuriser_params=meta["featuriser"])
+        params = {"word_hash": "sklearn", **meta["featuriser"]}  # models before wordhash.py hashed words with scikit-learn
+        try:
+            m = cls(C=meta["C"], category_C=meta["category_C"], target_precision=meta["target_precision"],
+                    lexicon=lexicon, featuriser_params=params)
+        except ValueError as e:
+            raise ValueError(f"{path}: {e}") from None
         with np.load(path / "weights.npz", allow_pickle=False) as w:
             n = int(w["n_features"][0])
             m.coef_ = np.zeros(n, dtype=np.float32)
@@ -197,6 +247,7 @@ class SmugglingDetector:
         m.intercept_ = float(meta["intercept"])
         m.calibration_ = tuple(meta["calibration"])
         m.threshold_ = float(meta["threshold"])
+        m.category_threshold_ = np.asarray(meta.get("category_thresholds", [0.5] * len(CATEGORIES)), dtype=np.float32)
         m.version = meta["version"]
         m.card = meta.get("card", {})
         m.lexicon_fingerprint = meta.get("lexicon")
