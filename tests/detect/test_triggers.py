@@ -64,3 +64,17 @@ def test_no_lexicon_cue_is_lost_to_its_triggers():
                 assert compiled.search(text) is None, (entry.term, text)
                 checked += 1
     assert checked > 10_000  # the test really exercised skipped pairs
+
+
+def test_lexicon_match_is_the_same_with_and_without_triggers():
+    lexicon = default_lexicon()
+    texts = [normalise(t).text for t in _texts(1200)]
+    with_triggers = [[(h.start, h.end, h.entry.term) for h in lexicon.match(t, None)] for t in texts]
+    saved = lexicon._untriggered
+    try:
+        lexicon._untriggered = frozenset(id(p) for p, _, _ in lexicon._patterns)  # run every pattern
+        without = [[(h.start, h.end, h.entry.term) for h in lexicon.match(t, None)] for t in texts]
+    finally:
+        lexicon._untriggered = saved
+    assert with_triggers == without
+    assert sum(map(len, with_triggers)) > 1000

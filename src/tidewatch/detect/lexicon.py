@@ -16,7 +16,7 @@ from typing import Iterable
 import ahocorasick
 import regex
 
-from tidewatch.detect.triggers import may_match, required_literals
+from tidewatch.detect.triggers import required_literals
 from tidewatch.records import Cue
 from tidewatch.text.normalise import Normalised, normalise_term
 
@@ -102,6 +102,18 @@ class Lexicon:
         if by_key:
             self._automaton.make_automaton()
         self._empty = not by_key
+        # One pass finds which regular-expression entries can match at all: the literal triggers
+        # of every entry (see triggers.py) in one automaton, each naming the entries it unlocks.
+        self._untriggered = frozenset(id(p) for p, _, t in self._patterns if t is None)
+        by_trigger: dict[str, list[int]] = {}
+        for p, _, triggers in self._patterns:
+            for t in triggers or ():
+                by_trigger.setdefault(t, []).append(id(p))
+        self._triggers = ahocorasick.Automaton()
+        for t, ids in by_trigger.items():
+            self._triggers.add_word(t, tuple(ids))
+        if by_trigger:
+            self._triggers.make_automaton()
         self._regex_sets: dict[tuple[str, ...] | None, list] = {}
 
     def fingerprint(self) -> str:
@@ -138,8 +150,14 @@ class Lexicon:
                 for e in entries:
                     hits.append(Hit(start, end, e))
         patterns = self._regex_set(None if langs is None else tuple(dict.fromkeys(langs)))
-        for pattern, e, triggers in patterns:
-            if triggers is not None and not may_match(triggers, text):
+        if not patterns:
+            return sorted(hits, key=lambda h: (h.start, -h.end))
+        runnable = set(self._untriggered)
+        if len(self._triggers):
+            for _, ids in self._triggers.iter(text):
+                runnable.update(ids)
+        for pattern, e, _ in patterns:
+            if id(pattern) not in runnable:
                 continue  # none of the strings every match contains is in the text
             for m in pattern.finditer(text):
                 if m.end() > m.start():
