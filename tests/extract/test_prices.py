@@ -181,3 +181,11 @@ def _f1(records) -> float:
 def test_seed_price_f1():
     records = [json.loads(line) for line in SEED.read_text("utf-8").splitlines() if line.strip()]
     assert _f1(records) >= 0.90
+
+
+@pytest.mark.parametrize("text, lang", [
+    ("Çmimi u rrit mes 2019 dhe 2023.", "sq"),  # "dh" (dirham) inside Albanian "dhe"
+    ("2020 dhe 2021 ishin vite të vështira", "sq"),
+])
+def test_a_short_currency_code_takes_no_ending(text, lang):
+    assert extract_prices(text, lang=lang) == []

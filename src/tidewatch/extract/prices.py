@@ -414,6 +414,8 @@ def _mentions(folded: str, original: str, f) -> list[_Mention]:
                 k = e
                 while k < len(folded) and is_letter(folded[k]):
                     k += 1
+                if cur.short and cur.script == "latin":
+                    continue  # "dh" in Albanian "dhe", "tl" in "tla": a short code takes no ending
                 if folded[e:k] not in _CUR_SUFFIXES and not (cur.script == "ethiopic" and k - e <= 2):
                     continue
             if "cs" in cur.flags or "exact" in cur.flags:
