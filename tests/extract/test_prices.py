@@ -189,3 +189,14 @@ def test_seed_price_f1():
 ])
 def test_a_short_currency_code_takes_no_ending(text, lang):
     assert extract_prices(text, lang=lang) == []
+
+
+@pytest.mark.parametrize("text, lang, expected", [
+    ("Xe khách Sài Gòn – Phnom Penh hàng ngày 550k, cần hộ chiếu", "vi", [(550000, "VND")]),
+    ("Áo phao cứu sinh 95k/chiếc, mua từ 20 cái giảm giá", "vi", [(95000, "VND")]),
+    ("Đưa đón sân bay 350k/chuyến. Gọi 07700 900733", "vi", [(350000, "VND")]),
+    ("Boat from Calais 3k per person", "en", []),  # "k" alone names no currency outside Vietnamese
+    ("Nhà 3 phòng, 2k m2 đất", "vi", []),
+])
+def test_thousands_k_in_a_vietnamese_post_is_dong(text, lang, expected):
+    assert [(e.amount, e.currency) for e in extract_prices(text, lang=lang)] == expected

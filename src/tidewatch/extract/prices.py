@@ -203,6 +203,8 @@ def _extend_scale(folded: str, amount: _Amount, lang: str | None, original: str)
             amount.implied = "PKR"
         elif word == "grand":
             amount.implied = "GBP"
+        elif word == "k" and attached and lang == "vi":
+            amount.implied = "VND"  # "350k/vé": thousands of đồng in a Vietnamese post
         # "3 lakh 50 hazar": a smaller number and scale may follow.
         m2 = _COMPOUND.match(folded, pos)
         if m2:
@@ -627,6 +629,7 @@ _IMPLYING = re.compile(
     r"لاکه|لکه|کروڑ|کرور|هزار|ملیون)(?![^\W\d_])"
 )
 _IMPLYING_WORD = re.compile(r"(?<![^\W\d_])(?:lakh|lakhs|crore|crores|لاکه|لکه|کروڑ|کرور|trieu)(?![^\W\d_])")
+_VI_THOUSANDS = re.compile(r"\dk(?![^\W\d_])")
 _QUICK = re.compile(r"\d|[€£$₺₹💶💷💵]")
 
 
@@ -641,7 +644,8 @@ def extract_prices(text: str, *, lang: str | None = None) -> list[Entity]:
     if not mentions and not has_digits:
         return []
     implying_words = _IMPLYING_WORD.search(folded) is not None
-    if not mentions and not implying_words and not _IMPLYING.search(folded):
+    if not mentions and not implying_words and not _IMPLYING.search(folded) \
+            and not (lang == "vi" and _VI_THOUSANDS.search(folded)):
         return []  # no currency and no word like "lakh" or "triệu" that carries one
     masked = _masked(folded)
     if masked:
