@@ -200,3 +200,15 @@ def test_a_short_currency_code_takes_no_ending(text, lang):
 ])
 def test_thousands_k_in_a_vietnamese_post_is_dong(text, lang, expected):
     assert [(e.amount, e.currency) for e in extract_prices(text, lang=lang)] == expected
+
+
+@pytest.mark.parametrize("text, lang, expected", [
+    ("bihayê rêya Tirkiye–Almanya di navbera 6 û 10 hezar euro de ye.", "kmr", [(6000, "EUR"), (10000, "EUR")]),
+    ("bihayên qaçaxçiyan ji 3000 ber bi 6000 euroyî ve bilind bûne", "kmr", [(3000, "EUR"), (6000, "EUR")]),
+    ("نرخی پەڕینەوە لە ١٥٠٠ەوە بۆ ٣٠٠٠ یۆرۆ بەرز بووەتەوە.", "ckb", [(1500, "EUR"), (3000, "EUR")]),
+    ("Qeyika bayî bi motorê. 45 hezar TL.", "kmr", [(45000, "TRY")]),
+    ("sefer başı 40 bin TL verilir", "tr", [(40000, "TRY")]),
+    ("2 or 3 people, 3000 euro each", "en", [(3000, "EUR")]),  # a count, not a range
+])
+def test_ranges_and_scaled_short_codes(text, lang, expected):
+    assert [(e.amount, e.currency) for e in extract_prices(text, lang=lang)] == expected

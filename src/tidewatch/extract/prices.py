@@ -406,8 +406,9 @@ def _mentions(folded: str, original: str, f) -> list[_Mention]:
             elif m.group(2) and ch in "đĐ":
                 found.append(_Mention(i, i + 1, _DONG))
     for s, e, cur in scan(original).get("currency", ()):
-        if cur.short and not _DIGIT_NEAR.search(folded, max(0, s - 4), min(len(folded), e + 4)):
-            continue  # "da", "tl", "all", "try": only next to a number
+        if cur.short and not _DIGIT_NEAR.search(folded, max(0, s - 4), min(len(folded), e + 4)) \
+                and not _SCALED_BEFORE.search(folded, max(0, s - 24), s):
+            continue  # "da", "tl", "all", "try": only next to a number ("45 hezar TL" counts)
         if not cur.symbol:
             if s > 0 and is_letter(folded[s - 1]):
                 if not (cur.script == "arabic" and boundary_ok(folded, s, e, "arabic", short=True)):
@@ -518,7 +519,7 @@ _BEFORE_PHRASES_RAW = ["كل واحد", "instead of", "au lieu de", "yerine", "n
 _AFTER_WORDS = """deposit advance upfront ایڈوانس عربون مخکې پیش پیشکی پێشەکی acompte avance kapora kaparo
 paradhënie pêşpere peşin لكل للواحد each""".split()
 _CONNECTORS = """to à a - – — → إلى الى ila ile ve et and و ናብ ወደ đến tới څخه تا ta deri kadar til bis jusqu'à heta
-instead yerine بو سے تک""".split()
+instead yerine بو بۆ سے تک û u dhe në or ou ya یا أو veya an""".split() + ["ber bi", "deri në", "heta bi"]
 
 
 def _folded_set(words) -> frozenset[str]:
@@ -558,14 +559,19 @@ def _price_word_after(folded: str, end: int) -> bool:
     return bool(w) and w.group(0) in _AFTER_SET
 
 
-_RANGE_GAP = re.compile(r"\s*([^\W\d_]+(?:'[^\W\d_]+)?|[-–—→])?(?:\s+(?:of|de))?\s*")
+# After the first number: an ending glued to it (Sorani "١٥٠٠ەوە", "from 1500"), then the connector.
+_RANGE_GAP = re.compile(r"(?:[^\W\d_]{1,3}(?=\s))?\s*([^\W\d_]+(?:'[^\W\d_]+)?|[-–—→])?(?:\s+(?:of|de))?\s*")
+_RANGE_GAP_2 = re.compile(r"(?:[^\W\d_]{1,3}(?=\s))?\s*([^\W\d_]+\s+[^\W\d_]+)\s*")
 
 
 def _range_partner(folded: str, a: "_Amount", priced: dict[int, str]) -> str | None:
     """"from 1 000 to 2 500 euros", "من ٢٠٠٠ إلى ٤٠٠٠ دولار": the first number takes the second's currency."""
-    gap = folded[a.end:a.end + 18]
-    m = _RANGE_GAP.match(gap)
-    if not m or not m.group(1) or fold_term(m.group(1)) not in _CONNECT_SET:
+    gap = folded[a.end:a.end + 24]
+    for pattern in (_RANGE_GAP, _RANGE_GAP_2):  # one connecting word ("to", "û"), then two ("ber bi")
+        m = pattern.match(gap)
+        if m and m.group(1) and fold_term(m.group(1)) in _CONNECT_SET:
+            break
+    else:
         return None
     partner = priced.get(a.end + m.end())
     if partner is None:
@@ -629,6 +635,8 @@ _IMPLYING = re.compile(
     r"لاکه|لکه|کروڑ|کرور|هزار|ملیون)(?![^\W\d_])"
 )
 _IMPLYING_WORD = re.compile(r"(?<![^\W\d_])(?:lakh|lakhs|crore|crores|لاکه|لکه|کروڑ|کرور|trieu)(?![^\W\d_])")
+# A number and a magnitude word right before a short currency code: "45 hezar TL", "40 bin tl".
+_SCALED_BEFORE = re.compile(r"\d[\d.,]*\s*(?:bin|hezar|hazar|mije|mijë|thousand|k|milyon|million|مليون|ألف|الف|هزار|هەزار)\s*$")
 _VI_THOUSANDS = re.compile(r"\dk(?![^\W\d_])")
 _QUICK = re.compile(r"\d|[€£$₺₹💶💷💵]")
 
