@@ -53,3 +53,12 @@ def names(text: str, lang: str | None = None) -> list[str]:
 )
 def test_aliases_a(text, lang, expected):
     assert names(text, lang) == expected
+
+
+@pytest.mark.parametrize("text, lang, expected", [
+    ("دعم مالي للعائلات المحتاجة", "ar", []),  # "financial", not Mali
+    ("کمک مالی به خانواده‌ها", "fa", []),
+    ("من مالي إلى الجزائر ثم ليبيا", "ar", ["Mali", "Algeria", "Libya"]),
+])
+def test_mali_needs_a_neighbour(text, lang, expected):
+    assert names(text, lang) == expected
