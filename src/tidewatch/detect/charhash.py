@@ -44,9 +44,12 @@ def char_ngrams(texts: Sequence[str], ngram_range: tuple[int, int] = (2, 4), n_f
             bucket = (mixed >> np.uint64(20)) % np.uint64(n_features)
             rows.append(doc_of[:m][same_doc])
             cols.append(bucket[same_doc].astype(np.int64))
-    r = np.concatenate(rows)
-    c = np.concatenate(cols)
-    X = sp.csr_matrix((np.ones(r.size, dtype=np.float32), (r, c)), shape=(n_docs, n_features))
+    return unit_rows(np.concatenate(rows), np.concatenate(cols), n_docs, n_features)
+
+
+def unit_rows(rows: np.ndarray, cols: np.ndarray, n_docs: int, n_features: int) -> sp.csr_matrix:
+    """Counts of (row, bucket) pairs as a sparse matrix, each row scaled to unit length."""
+    X = sp.csr_matrix((np.ones(rows.size, dtype=np.float32), (rows, cols)), shape=(n_docs, n_features))
     X.sum_duplicates()
     norms = np.sqrt(np.asarray(X.multiply(X).sum(axis=1)).ravel())
     norms[norms == 0] = 1.0

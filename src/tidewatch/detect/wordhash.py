@@ -18,6 +18,8 @@ from typing import Sequence
 import numpy as np
 import scipy.sparse as sp
 
+from tidewatch.detect.charhash import unit_rows
+
 BASE = np.uint64(0x100000001B3)  # odd
 BASE_INV = np.uint64(pow(int(BASE), -1, 2 ** 64))
 _MIX = np.uint64(0x9E3779B97F4A7C15)
@@ -83,13 +85,8 @@ def word_ngrams(texts: Sequence[str], n_features: int = 2 ** 18, bigrams: bool =
             hb = h[:-1] * _BIGRAM + h[1:]
             rows.append(doc_of_token[1:][same])
             cols.append(_mix(hb[same], 2))
-    r = np.concatenate(rows)
     c = (np.concatenate(cols) >> np.uint64(20)) % np.uint64(n_features)
-    X = sp.csr_matrix((np.ones(r.size, dtype=np.float32), (r, c.astype(np.int64))), shape=(n_docs, n_features))
-    X.sum_duplicates()
-    norms = np.sqrt(np.asarray(X.multiply(X).sum(axis=1)).ravel())
-    norms[norms == 0] = 1.0
-    return sp.csr_matrix(sp.diags(1.0 / norms).astype(np.float32) @ X)
+    return unit_rows(np.concatenate(rows), c.astype(np.int64), n_docs, n_features)
 
 
 def reference_hashes(text: str, bigrams: bool = True) -> list[int]:

@@ -291,17 +291,16 @@ def _word_table(lists: dict[str, frozenset[str]]) -> dict[str, str]:
     return {w: lang for lang, vocab in lists.items() for w in vocab}
 
 
-def _by_words(words: list[str], lists: dict[str, frozenset[str]]) -> tuple[str, float] | None:
-    table = _WORD_TABLES.get(id(lists))
-    if table is None:
-        table = _WORD_TABLES[id(lists)] = _word_table(lists)
-    votes = dict.fromkeys(lists, 0.0)
+def _by_words(words: list[str], table: dict[str, str]) -> tuple[str, float] | None:
+    votes: dict[str, float] = {}
     for w in words:
         lang = table.get(w)
         if lang is not None:
-            votes[lang] += 1
-    if "ar" in votes:  # the article: many words starting with ال are Arabic, a few are loans in Persian
-        votes["ar"] += 0.5 * sum(1 for w in words if len(w) >= 4 and w.startswith("ال"))
+            votes[lang] = votes.get(lang, 0.0) + 1
+    if table is _ARABIC_TABLE:  # the article: many words starting with ال are Arabic, a few are loans in Persian
+        votes["ar"] = votes.get("ar", 0.0) + 0.5 * sum(1 for w in words if len(w) >= 4 and w.startswith("ال"))
+    if not votes:
+        return None
     lang, best = max(votes.items(), key=lambda kv: kv[1])
     rest = sum(votes.values()) - best
     if best < 0.15 * len(words):
@@ -311,17 +310,18 @@ def _by_words(words: list[str], lists: dict[str, frozenset[str]]) -> tuple[str, 
     return None
 
 
-_WORD_TABLES: dict[int, dict[str, str]] = {}
+_LATIN_TABLE = _word_table(_LATIN_WORDS)
+_ARABIC_TABLE = _word_table(_ARABIC_WORDS)
 
 
 def _latin_by_words(text: str) -> tuple[str, float] | None:
-    return _by_words(text.lower().split(), _LATIN_WORDS)
+    return _by_words(text.lower().split(), _LATIN_TABLE)
 
 
 def _arabic_by_words(text: str) -> tuple[str, float] | None:
     if max(_own_letters(text)) >= 2:
         return None  # a few of their own letters: the letter rules in `_arabic` decide
-    decided = _by_words(text.translate(_ARABIC_FOLD).split(), _ARABIC_WORDS)
+    decided = _by_words(text.translate(_ARABIC_FOLD).split(), _ARABIC_TABLE)
     if decided is not None and decided[0] == "fa":
         return _dari_or_persian(text, decided[1])
     return decided
