@@ -76,11 +76,26 @@ class DocHits:
     concept_counts: dict[str, int]
 
 
+def _doc_langs(doc: Doc) -> set:
+    return {_family(doc.lang.lang)} | {_family(o) for o in doc.lang.others}
+
+
 def counted_hits(doc: Doc, lexicon: Lexicon) -> DocHits:
-    langs = {_family(doc.lang.lang)} | {_family(o) for o in doc.lang.others}
+    langs = _doc_langs(doc)
+    return _counted(lexicon.match(doc.norm.text, _regex_langs(langs)), langs)
+
+
+def counted_hits_batch(docs: Sequence[Doc], lexicon: Lexicon) -> list[DocHits]:
+    """`[counted_hits(d, lexicon) for d in docs]`, matching the regular expressions batch-wise."""
+    langs = [_doc_langs(d) for d in docs]
+    matched = lexicon.match_batch([d.norm.text for d in docs], [_regex_langs(lg) for lg in langs])
+    return [_counted(hits, lg) for hits, lg in zip(matched, langs)]
+
+
+def _counted(hits: list[Hit], langs: set) -> DocHits:
     keep: list[Hit] = []
     spans: dict[str, set[tuple[int, int]]] = {}
-    for h in lexicon.match(doc.norm.text, _regex_langs(langs)):
+    for h in hits:
         e = h.entry
         if len(e.folded) <= SHORT_TERM and not e.term.startswith("re:") and e.lang not in langs and e.lang != "xx":
             continue
@@ -89,48 +104,73 @@ def counted_hits(doc: Doc, lexicon: Lexicon) -> DocHits:
     return DocHits(tuple(keep), {c: len(s) for c, s in spans.items()})
 
 
-def dense_row(doc: Doc, dh: DocHits) -> np.ndarray:
-    x = np.zeros(len(DENSE_NAMES), dtype=np.float32)
-    cc = dh.concept_counts
-    for c, n in cc.items():
-        x[DENSE_INDEX[f"concept:{c}"]] = math.log1p(n)
-    kinds: dict[str, int] = {}
-    for e in doc.entities:
-        kinds[e.kind] = kinds.get(e.kind, 0) + 1
-    for k, n in kinds.items():
-        i = DENSE_INDEX.get(f"entity:{k}")
-        if i is not None:
-            x[i] = math.log1p(n)
-    for f in doc.norm.flags:
-        i = DENSE_INDEX.get(f"flag:{f}")
-        if i is not None:
-            x[i] = 1.0
-    n_sig = sum(1 for c in SIGNAL_CONCEPTS if cc.get(c))
-    n_frame = sum(1 for c in FRAMING_CONCEPTS if cc.get(c))
-    contact = bool(cc.get("contact") or kinds.get("phone") or kinds.get("handle"))
-    money = bool(kinds.get("price") or cc.get("price"))
-    place = bool(kinds.get("place") or cc.get("route"))
-    transport = bool(kinds.get("transport") or cc.get("transport"))
-    x[DENSE_INDEX["n_signal_concepts"]] = n_sig / 3.0
-    x[DENSE_INDEX["n_framing_concepts"]] = n_frame / 2.0
-    x[DENSE_INDEX["contact_any"]] = float(contact)
-    x[DENSE_INDEX["money_and_place"]] = float(money and place)
-    x[DENSE_INDEX["money_and_contact"]] = float(money and contact)
-    x[DENSE_INDEX["place_and_transport"]] = float(place and transport)
-    x[DENSE_INDEX["offer_triad"]] = float(money and place and contact)
-    x[DENSE_INDEX["signal_without_framing"]] = float(n_sig >= 2 and n_frame == 0)
-    x[DENSE_INDEX["framing_without_money"]] = float(n_frame >= 1 and not money)
-    x[DENSE_INDEX["many_places"]] = float(kinds.get("place", 0) >= 3)
-    text = doc.text
-    x[DENSE_INDEX["question"]] = float("?" in text or "؟" in text or "፧" in text)
-    x[DENSE_INDEX["short_text"]] = float(len(text) < 60)
-    x[DENSE_INDEX["long_text"]] = float(len(text) > 600)
-    x[DENSE_INDEX["log_length"]] = math.log1p(len(text)) / 8.0
-    x[DENSE_INDEX["two_places"]] = float(kinds.get("place", 0) >= 2)
-    x[DENSE_INDEX["money_and_transport"]] = float(money and transport)
-    present = (x[_BASE_POS] > 0).astype(np.float32)
-    x[_PAIR_START:] = present[_PAIR_I] * present[_PAIR_J]
+_CONCEPT_COL = {c: DENSE_INDEX[f"concept:{c}"] for c in CONCEPTS}
+_ENTITY_COL = {k: DENSE_INDEX[f"entity:{k}"] for k in ENTITY_KINDS}
+_FLAG_COL = {f: DENSE_INDEX[f"flag:{f}"] for f in NORM_FLAGS}
+_COL = DENSE_INDEX
+
+
+def dense_matrix(docs: Sequence[Doc], dhs: Sequence[DocHits]) -> np.ndarray:
+    """The named dense features of each doc, one row per doc (float32).
+
+    Each row's values are gathered in Python as (column, value) pairs and written into the
+    matrix at once; the presence pairs are one vectorised product over the whole batch."""
+    rows: list[int] = []
+    cols: list[int] = []
+    vals: list[float] = []
+    log1p = math.log1p
+    for r, (doc, dh) in enumerate(zip(docs, dhs)):
+        row: dict[int, float] = {}
+        cc = dh.concept_counts
+        for c, n in cc.items():
+            row[_CONCEPT_COL[c]] = log1p(n)
+        kinds: dict[str, int] = {}
+        for e in doc.entities:
+            kinds[e.kind] = kinds.get(e.kind, 0) + 1
+        for k, n in kinds.items():
+            i = _ENTITY_COL.get(k)
+            if i is not None:
+                row[i] = log1p(n)
+        for f in doc.norm.flags:
+            i = _FLAG_COL.get(f)
+            if i is not None:
+                row[i] = 1.0
+        n_sig = sum(1 for c in SIGNAL_CONCEPTS if cc.get(c))
+        n_frame = sum(1 for c in FRAMING_CONCEPTS if cc.get(c))
+        contact = bool(cc.get("contact") or kinds.get("phone") or kinds.get("handle"))
+        money = bool(kinds.get("price") or cc.get("price"))
+        place = bool(kinds.get("place") or cc.get("route"))
+        transport = bool(kinds.get("transport") or cc.get("transport"))
+        text = doc.text
+        row[_COL["n_signal_concepts"]] = n_sig / 3.0
+        row[_COL["n_framing_concepts"]] = n_frame / 2.0
+        row[_COL["contact_any"]] = float(contact)
+        row[_COL["money_and_place"]] = float(money and place)
+        row[_COL["money_and_contact"]] = float(money and contact)
+        row[_COL["place_and_transport"]] = float(place and transport)
+        row[_COL["offer_triad"]] = float(money and place and contact)
+        row[_COL["signal_without_framing"]] = float(n_sig >= 2 and n_frame == 0)
+        row[_COL["framing_without_money"]] = float(n_frame >= 1 and not money)
+        row[_COL["many_places"]] = float(kinds.get("place", 0) >= 3)
+        row[_COL["question"]] = float("?" in text or "؟" in text or "፧" in text)
+        row[_COL["short_text"]] = float(len(text) < 60)
+        row[_COL["long_text"]] = float(len(text) > 600)
+        row[_COL["log_length"]] = log1p(len(text)) / 8.0
+        row[_COL["two_places"]] = float(kinds.get("place", 0) >= 2)
+        row[_COL["money_and_transport"]] = float(money and transport)
+        rows += [r] * len(row)
+        cols += row.keys()
+        vals += row.values()
+    x = np.zeros((len(docs), len(DENSE_NAMES)), dtype=np.float32)
+    x[rows, cols] = vals
+    present = (x[:, _BASE_POS] > 0).astype(np.float32)
+    x[:, _PAIR_START:] = present[:, _PAIR_I] * present[:, _PAIR_J]
     return x
+
+
+def dense_row(doc: Doc, dh: DocHits) -> np.ndarray:
+    """The named dense features of one doc."""
+    return dense_matrix([doc], [dh])[0]
 
 
 class Featuriser:
@@ -156,8 +196,8 @@ class Featuriser:
                 "char_ngrams": list(self.char_ngrams), "dense_scale": self.dense_scale, "word_hash": self.WORD_HASH}
 
     def transform(self, docs: Sequence[Doc]) -> tuple[sp.csr_matrix, list[DocHits]]:
-        dh = [counted_hits(d, self.lexicon) for d in docs]
-        dense = np.vstack([dense_row(d, h) for d, h in zip(docs, dh)]) if docs else np.zeros((0, self.n_dense))
+        dh = counted_hits_batch(docs, self.lexicon)
+        dense = dense_matrix(docs, dh)
         texts = [d.norm.text for d in docs]
         X = sp.hstack([sp.csr_matrix(dense * self.dense_scale), hash_char_ngrams(texts, self.char_ngrams, self.char_features),
                        hash_word_ngrams(texts, self.word_features)], format="csr", dtype=np.float32)

@@ -11,7 +11,8 @@ import csv
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Iterable
+from bisect import bisect_right
+from typing import Iterable, Sequence
 
 import ahocorasick
 import regex
@@ -60,6 +61,17 @@ class Hit:
     entry: Entry
 
 
+def _hit_order(h: Hit) -> tuple[int, int]:
+    return h.start, -h.end
+
+
+# Joins the texts of a batch for one regex pass: a control character that normalised text
+# never holds (normalise drops them), with line breaks so that [^\n] classes stop at it.
+_SEP = "\n\x00\n"
+# An anchor outside a character class: ^ or $ (or \A, \Z) not escaped.
+_ANCHOR = regex.compile(r"(?<!\\)(?:\^|\$)(?![^\[]*\])|\\[AZ]")
+
+
 def read_lexicon_file(path: Path) -> list[Entry]:
     lang = path.stem
     out = []
@@ -98,13 +110,18 @@ class Lexicon:
             else:
                 by_key.setdefault(e.folded, []).append(e)
         for key, entries in by_key.items():
-            self._automaton.add_word(key, (key, tuple(entries)))
+            # what the boundary check needs to know of the key, worked out once
+            first_word = _is_word(key[0])
+            needs_end = _is_word(key[-1]) and len(key) < (2 if _is_geez(key[-1]) else 4)
+            self._automaton.add_word(key, (len(key), tuple(entries), first_word, needs_end))
         if by_key:
             self._automaton.make_automaton()
         self._empty = not by_key
         # One pass finds which regular-expression entries can match at all: the literal triggers
         # of every entry (see triggers.py) in one automaton, each naming the entries it unlocks.
         self._untriggered = frozenset(id(p) for p, _, t in self._patterns if t is None)
+        # ^ and $ mean the ends of the text: these patterns cannot run over joined texts
+        self._anchored = frozenset(id(p) for p, e, _ in self._patterns if _ANCHOR.search(e.folded))
         by_trigger: dict[str, list[int]] = {}
         for p, _, triggers in self._patterns:
             for t in triggers or ():
@@ -133,6 +150,76 @@ class Lexicon:
             entries += read_lexicon_file(path)
         return cls(entries)
 
+    def match_batch(self, texts: Sequence[str], langs: Sequence[Iterable[str] | None]) -> list[list[Hit]]:
+        """`[self.match(t, l) for t, l in zip(texts, langs)]`, with each regular expression run once
+        per group of posts that share their languages instead of once per post.
+
+        The group's texts are joined with a separator that no text contains; a match is mapped
+        back to its post by position. Posts and texts where that could differ from matching alone
+        (a pattern anchored with ^ or $, a match running over a separator, a text holding the
+        separator) are matched alone."""
+        if len(texts) != len(langs):
+            raise ValueError("one language set per text")
+        out: list[list[Hit]] = [self._term_hits(t) for t in texts]
+        alone: set[int] = set()
+        groups: dict[tuple[str, ...] | None, list[int]] = {}
+        for i, (text, lg) in enumerate(zip(texts, langs)):
+            if _SEP in text:
+                alone.add(i)
+                continue
+            groups.setdefault(None if lg is None else tuple(dict.fromkeys(lg)), []).append(i)
+        for key, idx in groups.items():
+            patterns = self._regex_set(key)
+            if not patterns:
+                continue
+            starts, pos = [], 0
+            for i in idx:
+                starts.append(pos)
+                pos += len(texts[i]) + len(_SEP)
+            joined = _SEP.join(texts[i] for i in idx)
+            for pattern, e, _ in patterns:
+                if id(pattern) in self._anchored:  # ^ and $ need each text on its own
+                    for i in idx:
+                        out[i].extend(Hit(m.start(), m.end(), e) for m in pattern.finditer(texts[i]) if m.end() > m.start())
+                    continue
+                for m in pattern.finditer(joined):
+                    s, t = m.span()
+                    if t <= s:
+                        continue
+                    k = bisect_right(starts, s) - 1
+                    base = starts[k]
+                    if t > base + len(texts[idx[k]]):  # ran over the separator into the next post
+                        alone.update(idx[k:bisect_right(starts, t) + 1])
+                        continue
+                    out[idx[k]].append(Hit(s - base, t - base, e))
+        for i in alone:
+            out[i] = self.match(texts[i], langs[i])
+        for hits in out:
+            hits.sort(key=_hit_order)
+        return out
+
+    def _term_hits(self, text: str) -> list[Hit]:
+        """Plain-term hits that stand as words, in the automaton's order.
+
+        A term must start a word (an Arabic-script clitic may precede it) and, when short, end
+        one; longer terms may take suffixes (Turkish, Albanian, Kurdish and Ge'ez words inflect
+        at the end)."""
+        hits: list[Hit] = []
+        if self._empty:
+            return hits
+        n = len(text)
+        is_word = _WORD_CHARS
+        for end_idx, (length, entries, first_word, needs_end) in self._automaton.iter(text):
+            end = end_idx + 1
+            start = end - length
+            if first_word and start and is_word[text[start - 1]] and not _prefix_ok(text, start, text[start]):
+                continue
+            if needs_end and end < n and is_word[text[end]]:
+                continue
+            for e in entries:
+                hits.append(Hit(start, end, e))
+        return hits
+
     def match(self, text: str, langs: Iterable[str] | None = None) -> list[Hit]:
         """All lexicon hits in a normalised text (one per entry-span; entries of several languages
         sharing a term each hit, the caller decides which count).
@@ -140,18 +227,10 @@ class Lexicon:
         Plain terms of every language are matched at once. Regular-expression entries cost one
         pass each, so with `langs` only those of the post's languages run (they cover
         in-language spelling variation; other languages' terms still match as plain terms)."""
-        hits: list[Hit] = []
-        if not self._empty:
-            for end_idx, (key, entries) in self._automaton.iter(text):
-                start = end_idx - len(key) + 1
-                end = end_idx + 1
-                if not _boundary_ok(text, start, end, key):
-                    continue
-                for e in entries:
-                    hits.append(Hit(start, end, e))
+        hits = self._term_hits(text)
         patterns = self._regex_set(None if langs is None else tuple(dict.fromkeys(langs)))
         if not patterns:
-            return sorted(hits, key=lambda h: (h.start, -h.end))
+            return sorted(hits, key=_hit_order)
         runnable = set(self._untriggered)
         if len(self._triggers):
             for _, ids in self._triggers.iter(text):
@@ -162,7 +241,7 @@ class Lexicon:
             for m in pattern.finditer(text):
                 if m.end() > m.start():
                     hits.append(Hit(m.start(), m.end(), e))
-        hits.sort(key=lambda h: (h.start, -h.end))
+        hits.sort(key=_hit_order)
         return hits
 
     def _regex_set(self, langs: tuple[str, ...] | None) -> list:
@@ -190,34 +269,29 @@ class Lexicon:
         return out
 
 
-_WORD_CHARS: dict[str, bool] = {}
+class _WordChars(dict):
+    """char -> whether it is a word character (letter, mark, digit, _), filled as chars are met."""
+
+    def __missing__(self, ch: str) -> bool:
+        known = self[ch] = bool(_WORD.match(ch))
+        return known
+
+
+_WORD_CHARS = _WordChars()
 
 
 def _is_word(ch: str) -> bool:
-    known = _WORD_CHARS.get(ch)
-    if known is None:
-        known = _WORD_CHARS[ch] = bool(_WORD.match(ch))
-    return known
+    return _WORD_CHARS[ch]
 
 
-def _boundary_ok(text: str, start: int, end: int, key: str) -> bool:
-    """A term must start a word (an Arabic-script clitic may precede it) and, when short, end one.
-
-    Longer terms may take suffixes (Turkish, Albanian, Kurdish and Ge'ez words inflect at the end).
-    """
-    if not _is_word(key[0]) or start == 0 or not _is_word(text[start - 1]):
-        start_ok = True
-    else:
-        k = start - 1
-        while k > 0 and start - k < _MAX_PREFIX and _is_word(text[k - 1]):
-            k -= 1
-        prefixes = _GEEZ_PREFIXES if _is_geez(key[0]) else _PREFIXES
-        start_ok = text[k:start] in prefixes and (k == 0 or not _is_word(text[k - 1]))
-    if not start_ok:
-        return False
-    if end >= len(text) or not _is_word(key[-1]) or not _is_word(text[end]):
-        return True
-    return len(key) >= (2 if _is_geez(key[-1]) else 4)
+def _prefix_ok(text: str, start: int, first: str) -> bool:
+    """A term glued to the end of a word starts there only after an Arabic-script clitic
+    (و, ب, ال...) or a Ge'ez prefix that is the whole of that word so far."""
+    k = start - 1
+    while k > 0 and start - k < _MAX_PREFIX and _WORD_CHARS[text[k - 1]]:
+        k -= 1
+    prefixes = _GEEZ_PREFIXES if _is_geez(first) else _PREFIXES
+    return text[k:start] in prefixes and (k == 0 or not _WORD_CHARS[text[k - 1]])
 
 
 @lru_cache(maxsize=1)

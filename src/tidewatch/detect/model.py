@@ -149,11 +149,12 @@ class SmugglingDetector:
         return _sigmoid(a * self._decision(X) + b)
 
     def _categories(self, X) -> np.ndarray:
-        # (features x categories), sparse and built once: the dense transpose was copied on every call
+        # (features x categories), C-ordered and built once: sparse rows times a dense matrix is
+        # one pass over the rows' non-zeros, where sparse times sparse built a sparse result
         heads = getattr(self, "_category_heads", None)
         if heads is None:
-            heads = self._category_heads = sp.csr_matrix(self.category_coef_.T)
-        return _sigmoid(np.asarray((X @ heads).todense()) + self.category_intercept_)
+            heads = self._category_heads = np.ascontiguousarray(self.category_coef_.T)
+        return _sigmoid(np.asarray(X @ heads) + self.category_intercept_)
 
     def detect_batch(self, docs: Sequence[Doc]) -> list[Detection]:
         if not docs:
