@@ -1,7 +1,8 @@
 """Pipeline throughput on synthetic posts, as ratios to a baseline measured in the same run.
 
 Baseline: read the same JSON Lines and run one compiled regex over each text.
-Stages: normalise; language id; extract; normalise+langid+extract; classify (prepare + detect); synth;
+Stages: normalise; language id; extract; normalise+langid+extract and classify (prepare + detect), both
+batch-wise in batches of 512 as the commands run; synth;
 full scan into SQLite. Peak memory is the process's maximum RSS.
 
     python bench/scan.py [--n 20000]
@@ -32,7 +33,7 @@ def main() -> None:
 
     from tidewatch.detect.loader import load_detector
     from tidewatch.extract import extract_all
-    from tidewatch.pipeline import analyse_batch, prepare
+    from tidewatch.pipeline import analyse_batch, prepare_many
     from tidewatch.text.langid import identify
     from tidewatch.text.normalise import normalise
 
@@ -42,20 +43,20 @@ def main() -> None:
     print(f"corpus: {n:,} synthetic posts ({path})")
     print(f"{'baseline (read JSONL + one regex)':<38} {base:>12,.0f} posts/s")
 
+    items = [(str(i), t, None) for i, t in enumerate(texts)]  # batches of 512, as `classify` and `scan` run
     norms = [normalise(t) for t in texts]
     langs = [identify(t, m).lang for t, m in zip(texts, norms)]
     rates = {
         "normalise": common.best_rate(lambda: [normalise(t) for t in texts], n),
         "language id": common.best_rate(lambda: [identify(t, m) for t, m in zip(texts, norms)], n),
         "extract (all kinds)": common.best_rate(lambda: [extract_all(t, lg) for t, lg in zip(texts, langs)], n),
-        "normalise + langid + extract": common.best_rate(lambda: [prepare(str(i), t) for i, t in enumerate(texts)], n),
+        "normalise + langid + extract": common.best_rate(lambda: [prepare_many(items[i:i + 512]) for i in range(0, n, 512)], n),
     }
-    prepared = [prepare(str(i), t) for i, t in enumerate(texts)]
+    prepared = prepare_many(items)
     rates[f"detect only ({detector.version})"] = common.best_rate(
         lambda: [detector.detect_batch(prepared[i:i + 512]) for i in range(0, n, 512)], n)
     rates["classify (prepare + detect)"] = common.best_rate(
-        lambda: [detector.detect_batch([prepare(str(j), texts[j]) for j in range(i, min(n, i + 512))])
-                 for i in range(0, n, 512)], n, repeat=2)
+        lambda: [detector.detect_batch(prepare_many(items[i:i + 512])) for i in range(0, n, 512)], n, repeat=2)
     from tidewatch.synth import generate
 
     def synth() -> None:

@@ -233,6 +233,23 @@ def _read_contract_lines(f: BinaryIO) -> Iterator[tuple[int, object, dict | None
             yield lineno, rid, d, None
 
 
+def _process_guarded(process, good: list) -> list[dict]:
+    """`process(good)`; if the batch fails, each record alone, so that one post the code cannot
+    handle becomes an error object for its id and the rest of the batch is still answered."""
+    if not good:
+        return []
+    try:
+        return list(process(good))
+    except Exception:  # noqa: BLE001 - narrowed to the failing records below
+        out = []
+        for rid, d in good:
+            try:
+                out += process([(rid, d)])
+            except Exception as e:  # noqa: BLE001 - reported in the output, the run goes on
+                out.append({"id": rid, "error": f"could not process this record: {type(e).__name__}: {e}"})
+        return out
+
+
 def _contract_run(input: str, output: str, batch_size: int, process) -> None:
     """Shared streaming loop of `classify` and `extract`: order kept, bad lines become error objects."""
     failed = total = 0
@@ -244,7 +261,7 @@ def _contract_run(input: str, output: str, batch_size: int, process) -> None:
         def flush() -> None:
             nonlocal failed
             good = [(rid, d) for _, rid, d, e in pending if e is None]
-            results = iter(process(good)) if good else iter(())
+            results = iter(_process_guarded(process, good))
             for lineno, rid, d, e in pending:
                 if e is None:
                     res = next(results)
@@ -277,15 +294,15 @@ def classify(input: Annotated[str, typer.Argument(help="JSON Lines with at least
              output: OutputOpt = "-",
              model: Annotated[Optional[Path], typer.Option(help="Model folder from `tidewatch train` (default: the packaged model).")] = None) -> None:
     """Score each post: one JSON object per input line, same order."""
-    from tidewatch.pipeline import prepare
+    from tidewatch.pipeline import prepare_many
 
     if model is not None and not (model / "model.json").is_file():
         fail(f"not a model folder (no model.json): {model}")
     detector = _load_detector(model)
 
     def process(good):
-        docs = [prepare(str(rid), d["text"], d.get("lang") if isinstance(d.get("lang"), str) else None)
-                for rid, d in good]
+        docs = prepare_many([(str(rid), d["text"], d.get("lang") if isinstance(d.get("lang"), str) else None)
+                             for rid, d in good])
         dets = detector.detect_batch(docs)
         return [{"id": rid, "score": det.score, "label": det.label, "categories": list(det.categories),
                  "lang": det.lang, "cues": [c.to_json() for c in det.cues]}

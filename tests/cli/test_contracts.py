@@ -180,3 +180,29 @@ def test_synth_writes_posts_and_truth(tmp_path):
 def test_every_command_has_help(cmd, tmp_path):
     res = run([cmd, "--help"], cwd=tmp_path)
     assert res.returncode == 0 and "Usage" in res.stdout.decode()
+
+
+def test_a_record_the_code_cannot_handle_fails_alone_and_the_batch_goes_on(tmp_path):
+    """Fault injection: whatever breaks on one record, the others of its batch are answered in
+    order and that record gets an error object with its id."""
+    from tidewatch.cli import _contract_run
+
+    def process(good):
+        if any(d["text"] == "boom" for _, d in good):
+            if len(good) > 1:
+                raise RuntimeError("batch failed")
+            raise ValueError("cannot read this post")
+        return [{"id": rid, "n": len(d["text"])} for rid, d in good]
+
+    inp = write_jsonl(tmp_path / "in.jsonl", [{"id": "a", "text": "one"}, {"id": "b", "text": "boom"},
+                                               {"id": "c", "text": "three"}])
+    out = tmp_path / "out.jsonl"
+    import typer
+
+    with pytest.raises(typer.Exit) as exc:
+        _contract_run(str(inp), str(out), 256, process)
+    rows = [json.loads(line) for line in out.read_text().splitlines()]
+    assert [r["id"] for r in rows] == ["a", "b", "c"]
+    assert rows[0]["n"] == 3 and rows[2]["n"] == 5
+    assert "ValueError: cannot read this post" in rows[1]["error"]
+    assert exc.value.exit_code == 1  # the exit code says a line failed

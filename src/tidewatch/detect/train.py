@@ -54,9 +54,9 @@ def gather(train_dirs: Sequence[Path], seed: Path | None, n_synth: int) -> list[
 
 
 def prepare_examples(examples: Sequence[Example]) -> list[Doc]:
-    from tidewatch.pipeline import prepare
+    from tidewatch.pipeline import prepare_many
 
-    return [prepare(ex.id, ex.text) for ex in examples]
+    return prepare_many([(ex.id, ex.text, None) for ex in examples])
 
 
 def git_version(root: Path) -> str:
