@@ -113,3 +113,37 @@ def test_category_thresholds_are_tuned_saved_and_used(trained):
     after = [d.categories for d in loaded.detect_batch(docs)]
     assert all(CATEGORIES[k] not in c or c == (CATEGORIES[k],) for c in after)  # only as the fallback
     assert sum(CATEGORIES[k] in c for c in after) < sum(CATEGORIES[k] in c for c in before)
+
+
+def test_ngrams_see_the_shape_of_numbers_not_the_numbers(trained):
+    """A model learns "a phone number here", not the fictional numbers of its training posts."""
+    from tidewatch.pipeline import prepare
+
+    model, path, _, _ = trained
+    assert json.loads((path / "model.json").read_text())["featuriser"]["digits"] == "zero"
+    a = prepare("a", "Boat to UK 1500€, WhatsApp +44 7700 900123")
+    b = prepare("b", "Boat to UK 2300€, WhatsApp +90 5324 817769")
+    X, _ = model.featuriser.transform([a, b])
+    n = model.featuriser.n_dense
+    assert (X[0, n:] != X[1, n:]).nnz == 0  # same n-grams
+    assert model.detect_batch([a])[0].score == pytest.approx(model.detect_batch([b])[0].score, abs=0.05)
+
+
+def test_a_model_from_before_the_digits_setting_still_reads_digits(trained, tmp_path):
+    import shutil
+
+    _, path, _, docs = trained
+    copy = tmp_path / "old"
+    shutil.copytree(path, copy)
+    meta = json.loads((copy / "model.json").read_text())
+    del meta["featuriser"]["digits"]
+    (copy / "model.json").write_text(json.dumps(meta))
+    old = SmugglingDetector.load(copy)
+    assert old.featuriser.digits == "keep"
+    a = docs[0]
+    X_old, _ = old.featuriser.transform([a])
+    assert X_old.shape[1] == old.coef_.shape[0]
+    meta["featuriser"]["digits"] = "roman"
+    (copy / "model.json").write_text(json.dumps(meta))
+    with pytest.raises(ValueError, match="digits"):
+        SmugglingDetector.load(copy)

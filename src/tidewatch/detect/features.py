@@ -173,6 +173,10 @@ def dense_row(doc: Doc, dh: DocHits) -> np.ndarray:
     return dense_matrix([doc], [dh])[0]
 
 
+_DIGIT_MODES = ("zero", "keep")
+_DIGITS_TO_ZERO = str.maketrans("123456789", "000000000")  # normalised text has ASCII digits only
+
+
 class Featuriser:
     """Docs -> one sparse matrix [dense | char n-grams | word n-grams]. Stateless (hashing), so
     it needs nothing saved but its parameters."""
@@ -180,7 +184,8 @@ class Featuriser:
     WORD_HASH = "numpy-1"  # the word hashing scheme (wordhash.py); a model records the one it was trained with
 
     def __init__(self, lexicon: Lexicon, char_features: int = 2 ** 18, word_features: int = 2 ** 18,
-                 char_ngrams: tuple[int, int] = (2, 4), dense_scale: float = 0.5, word_hash: str = WORD_HASH):
+                 char_ngrams: tuple[int, int] = (2, 4), dense_scale: float = 0.5, word_hash: str = WORD_HASH,
+                 digits: str = "zero"):
         if word_hash != self.WORD_HASH:
             raise ValueError(f"word features hashed with {word_hash!r}, this version hashes with "
                              f"{self.WORD_HASH!r}: rebuild the model with `tidewatch train`")
@@ -190,15 +195,24 @@ class Featuriser:
         self.char_ngrams = tuple(char_ngrams)
         self.word_features = word_features
         self.n_dense = len(DENSE_NAMES)
+        if digits not in _DIGIT_MODES:
+            raise ValueError(f"unknown digits mode {digits!r}: rebuild the model with `tidewatch train`")
+        # "zero": the n-grams see every digit as 0, so they learn the shape of a price or a phone
+        # number, not the numbers of the training posts (which are fictional ranges, unlike the
+        # numbers in real adverts); "keep": models trained before this setting existed
+        self.digits = digits
 
     def params(self) -> dict:
         return {"char_features": self.char_features, "word_features": self.word_features,
-                "char_ngrams": list(self.char_ngrams), "dense_scale": self.dense_scale, "word_hash": self.WORD_HASH}
+                "char_ngrams": list(self.char_ngrams), "dense_scale": self.dense_scale, "word_hash": self.WORD_HASH,
+                "digits": self.digits}
 
     def transform(self, docs: Sequence[Doc]) -> tuple[sp.csr_matrix, list[DocHits]]:
         dh = counted_hits_batch(docs, self.lexicon)
         dense = dense_matrix(docs, dh)
         texts = [d.norm.text for d in docs]
+        if self.digits == "zero":
+            texts = [t.translate(_DIGITS_TO_ZERO) for t in texts]
         X = sp.hstack([sp.csr_matrix(dense * self.dense_scale), hash_char_ngrams(texts, self.char_ngrams, self.char_features),
                        hash_word_ngrams(texts, self.word_features)], format="csr", dtype=np.float32)
         return X, dh

@@ -236,7 +236,9 @@ class SmugglingDetector:
             raise ValueError(f"{path}: not a tidewatch detector (format {meta.get('format')!r})")
         if meta["dense_names"] != list(DENSE_NAMES) or meta["categories"] != list(CATEGORIES):
             raise ValueError(f"{path}: model was trained with other features; rebuild it with `tidewatch train`")
-        params = {"word_hash": "sklearn", **meta["featuriser"]}  # models before wordhash.py hashed words with scikit-learn
+        # models before wordhash.py hashed words with scikit-learn; models before the digits
+        # setting saw digits as written
+        params = {"word_hash": "sklearn", "digits": "keep", **meta["featuriser"]}
         try:
             m = cls(C=meta["C"], category_C=meta["category_C"], target_precision=meta["target_precision"],
                     lexicon=lexicon, featuriser_params=params)

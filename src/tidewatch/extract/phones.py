@@ -367,6 +367,10 @@ def _numbers_in_run(work: str, run_start: int, raw: str,
              for i in range(len(groups) - 1)]
     if len(groups) > _MAX_RUN_GROUPS:
         return []  # a wall of digits is a table or an attack, not an advert
+    if len(groups) >= _MIN_DIGITS and all(len(g) == 1 for g in groups) and len(set(kinds)) == 1:
+        # spaced digit by digit ("0 0 4 4 7 7 0 0 ..."): the spacing says nothing of the number's
+        # parts, so read it as one group (else "0 0 44..." is a national number after a "0")
+        groups, spans, kinds = ["".join(groups)], [(spans[0][0], spans[-1][1])], []
     if _FOUR_FOURS.search(raw):
         return []  # 4-4-4-4: a card number or an IBAN
     glued_at = plus_at if plus else run_start
