@@ -108,6 +108,10 @@ def test_places(text, lang, expected):
         ("Tarifa 1.500 lekë", "sq"),
         ("ባህር ዳርቻ ላይ", "am"),  # "seashore", not Bahir Dar
         ("Trêna Rojhilat Ekspresê", "kmr"),
+        ("Satılık telefon 128 GB, 5000 TL", "tr"),  # a size, not Great Britain
+        ("dosja 5 MB, dërgoje në email", "sq"),  # megabytes, not "Mbretëria e Bashkuar"
+        ("Kış geldi, deniz çok soğuk", "tr"),  # winter, not Kish island
+        ("کینٹ میں دفتر ہے", "ur"),  # Cantt (cantonment), not Kent
     ],
 )
 def test_not_places(text, lang):

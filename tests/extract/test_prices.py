@@ -131,6 +131,8 @@ def test_prices(text, lang, expected):
         ("70 millions de personnes", "fr"),
         ("call 0750 418 2265 now", "en"),
         ("@safar_uk_fa t.me/eu_2500_docs", None),
+        ("لکه چې مو وویل، سبا ځو", "ps"),  # "like": a magnitude word with no number is no amount
+        ("lakh koshish ki magar visa nahi mila", "ur"),
     ],
 )
 def test_not_prices(text, lang):

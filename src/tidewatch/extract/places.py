@@ -423,12 +423,18 @@ def _candidates(text: str) -> list[tuple[int, int, int, int, _Alias]]:
     return hits
 
 
+_UNIT_NAMES = frozenset({"gb", "mb", "kb", "tb"})
+_DIGIT_BEFORE = re.compile(r"\d\s?$")
+
+
 def _flags_ok(text: str, folded: str, hit, lang: str | None, countries: set[str]) -> bool:
     s, e, fs, fe, alias = hit
     flags = alias.place.flags
     latin = alias.script == "latin"
     if alias.script == "arabic" and fe < len(folded) and folded[fe] == "ی" and (lang or guess_lang(text)) == "ar":
         return False  # Arabic nisba: "يوناني", "يونانية" are adjectives (in Persian or Sorani, -ی is fine)
+    if latin and alias.raw.lower() in _UNIT_NAMES and _DIGIT_BEFORE.search(text, max(0, s - 3), s):
+        return False  # "128 GB", "5 MB": a size, not Great Britain or "Mbretëria e Bashkuar"
     if not flags:
         return True
     surface = text[s:e]

@@ -664,7 +664,8 @@ def extract_prices(text: str, *, lang: str | None = None) -> list[Entity]:
             if any(a.start <= m.start() < a.end for a in amounts):
                 continue
             a = _words_before(folded, m.end())
-            if a is not None and a.implied:
+            # a number word must come first: alone, "lakh" is no amount, and Pashto "لکه" is "like"
+            if a is not None and a.implied and a.start < m.start():
                 amounts.append(a)
         amounts.sort(key=lambda a: a.start)
     if not mentions and not any(a.implied or a.scale in _MILLION_WORDS for a in amounts):
