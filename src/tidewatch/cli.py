@@ -517,6 +517,62 @@ def eval_(file: Annotated[Path, typer.Argument(help="Labelled JSON Lines (id, te
         raise typer.Exit(1)
 
 
+@app.command("eval-extract")
+def eval_extract(file: Annotated[Path, typer.Argument(help="Labelled JSON Lines (id, text, entities, + lang), or a folder of them.")],
+                 output: Annotated[Optional[Path], typer.Option("--output", "-o", help="Write the full report as JSON here.")] = None) -> None:
+    """Measure the extractors (phones, handles, prices, places) on a labelled file."""
+    from tidewatch.extract.evaluate import KINDS, EntityLabelError, evaluate_posts, post_from_dict
+
+    if not file.exists():
+        fail(f"input file not found: {file}")
+    files = sorted(file.glob("*.jsonl")) if file.is_dir() else [file]
+    if not files:
+        fail(f"no .jsonl files in folder: {file}")
+    posts, bad = [], []
+    for path in files:
+        with open(path, "rb") as f:
+            for n, line in enumerate(f, start=1):
+                if not line.strip():
+                    continue
+                where = f"{path.name}:{n}" if file.is_dir() else f"line {n}"
+                try:
+                    posts.append(post_from_dict(orjson.loads(line)))
+                except (orjson.JSONDecodeError, EntityLabelError) as e:
+                    bad.append((where, str(e)))
+    for where, reason in bad[:20]:
+        err.print(cell(f"{where}: {reason}"))
+    if len(bad) > 20:
+        err.print(f"... and {len(bad) - 20} more unreadable lines")
+    if not posts:
+        fail("no labelled posts could be read")
+    report = evaluate_posts(posts)
+    table = Table(title=f"{file.name}: {len(posts):,} posts", title_justify="left")
+    for col in ("kind", "true", "found", "precision", "recall", "F1"):
+        table.add_column(col, justify="right" if col != "kind" else "left")
+    for kind, r in report["kinds"].items():
+        table.add_row(kind, f"{r['true']:,}", f"{r['found']:,}", f"{r['precision']:.3f}", f"{r['recall']:.3f}", f"{r['f1']:.3f}")
+    err.print(table)
+    by_lang = Table(title="recall by language (true count)", title_justify="left")
+    by_lang.add_column("lang")
+    for kind in KINDS:
+        by_lang.add_column(kind, justify="right")
+    for lang, kinds in sorted(report["per_language"].items()):
+        by_lang.add_row(cell(lang), *[f"{kinds[k]['recall']:.3f} ({kinds[k]['true']})" if k in kinds else "" for k in KINDS])
+    err.print(by_lang)
+    wrong = Table(title="posts read wrongly (first few per kind)", title_justify="left")
+    for col in ("kind", "id", "missed", "extra", "text"):
+        wrong.add_column(col, overflow="fold")
+    for kind, rows in report["misses"].items():
+        for m in rows[:4]:
+            wrong.add_row(kind, cell(m["id"]), cell(", ".join(m["missed"])), cell(", ".join(m["extra"])), cell(m["text"][:100]))
+    err.print(wrong)
+    if output:
+        output.write_bytes(orjson.dumps(report, option=orjson.OPT_INDENT_2))
+        err.print(cell(f"report written to {output}"))
+    if bad:
+        raise typer.Exit(1)
+
+
 from tidewatch import cli_refer  # noqa: E402
 from tidewatch.cli_console import register as _register_console  # noqa: E402
 
