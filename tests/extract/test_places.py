@@ -5,6 +5,8 @@ import json
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from tidewatch.extract.places import extract_places, fold_text
 
@@ -146,3 +148,19 @@ def test_seed_place_recall():
         tp += len(gold & got)
         fn += len(gold - got)
     assert tp / max(1, tp + fn) >= 0.90
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.sampled_from(list("aé ب\u064e\u0640\u200dت\u0301x\ufe0f1٣") + ["🚤"]), max_size=40))
+def test_folding_drops_marks_and_keeps_an_exact_offset_map(text):
+    from tidewatch.extract.places import _DROP, _FOLD, fold_text
+
+    fold_text.cache_clear()
+    f = fold_text(text)
+    full = text.lower().replace("`", "'") if text.isascii() else _FOLD(text)
+    keep = [i for i, ch in enumerate(full) if ord(ch) not in _DROP]  # the plain reference
+    assert f.text == "".join(full[i] for i in keep)
+    if f.offsets is not None:
+        assert list(f.offsets) == keep
+    else:
+        assert keep == list(range(len(full)))

@@ -54,6 +54,7 @@ _DROP = frozenset(
     + [0xFE0F, 0xFE0E]
 )
 _DROP_RE = re.compile("[" + "".join(re.escape(chr(c)) for c in sorted(_DROP)) + "]")
+_DROP_RUN = re.compile(_DROP_RE.pattern + "+")
 
 
 def _build_table() -> dict[int, str]:
@@ -142,8 +143,16 @@ def fold_text(text: str) -> Folded:
     folded = _FOLD(text)
     if not _DROP_RE.search(folded):
         return Folded(folded, None)
-    keep = [i for i, ch in enumerate(folded) if ord(ch) not in _DROP]
-    return Folded("".join(folded[i] for i in keep), tuple(keep))
+    parts: list[str] = []
+    keep: list[int] = []
+    pos = 0
+    for m in _DROP_RUN.finditer(folded):  # copy the stretches between dropped characters
+        parts.append(folded[pos:m.start()])
+        keep.extend(range(pos, m.start()))
+        pos = m.end()
+    parts.append(folded[pos:])
+    keep.extend(range(pos, len(folded)))
+    return Folded("".join(parts), tuple(keep))
 
 
 def fold_term(term: str) -> str:
