@@ -212,3 +212,17 @@ def test_handle_recall_on_the_seed_set():
         found += len(gold & got)
         total += len(gold)
     assert found / max(1, total) >= 0.95
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.sampled_from(list("a@_.t/me \u200b\u200f\u2066\ufeffب1")), max_size=40))
+def test_hidden_characters_are_removed_with_an_exact_index_map(text):
+    from tidewatch.extract.handles import _INVISIBLE, _clean
+
+    clean, index = _clean(text)
+    keep = [i for i, ch in enumerate(text) if not _INVISIBLE.match(ch)]  # the plain reference
+    assert clean == "".join(text[i] for i in keep)
+    if index is not None:
+        assert index == keep + [len(text)]
+    else:
+        assert keep == list(range(len(text)))

@@ -37,6 +37,7 @@ from tidewatch.records import Entity
 # --- finding links -------------------------------------------------------------------------
 
 _INVISIBLE = re.compile("[\u00ad\u061c\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]")
+_INVISIBLE_RUN = re.compile(_INVISIBLE.pattern + "+")
 
 _SCHEME_URL = re.compile(r"(?<![\w])(?:https?|hxxps?)://[^\s<>\"'`{}|\\^\u3000«»“”‘’،؛؟۔]+", re.IGNORECASE)
 _BARE_URL = re.compile(
@@ -75,10 +76,17 @@ def _clean(text: str) -> tuple[str, list[int] | None]:
     """`text` without hidden format characters, and an index map back into `text` (None if unchanged)."""
     if not _INVISIBLE.search(text):
         return text, None
-    keep = [i for i, ch in enumerate(text) if not _INVISIBLE.match(ch)]
-    clean = "".join(text[i] for i in keep)
+    parts: list[str] = []
+    keep: list[int] = []
+    pos = 0
+    for m in _INVISIBLE_RUN.finditer(text):  # copy the stretches between hidden characters
+        parts.append(text[pos:m.start()])
+        keep.extend(range(pos, m.start()))
+        pos = m.end()
+    parts.append(text[pos:])
+    keep.extend(range(pos, len(text)))
     keep.append(len(text))
-    return clean, keep
+    return "".join(parts), keep
 
 
 def _strip_trailing(url: str) -> str:
