@@ -114,6 +114,7 @@ def test_places(text, lang, expected):
         ("dosja 5 MB, dërgoje në email", "sq"),  # megabytes, not "Mbretëria e Bashkuar"
         ("Kış geldi, deniz çok soğuk", "tr"),  # winter, not Kish island
         ("کینٹ میں دفتر ہے", "ur"),  # Cantt (cantonment), not Kent
+        ("ئەگەر بلیت بکڕێت", "ckb"),  # "if a ticket is bought", not Crete
     ],
 )
 def test_not_places(text, lang):

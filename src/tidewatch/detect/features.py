@@ -92,16 +92,36 @@ def counted_hits_batch(docs: Sequence[Doc], lexicon: Lexicon) -> list[DocHits]:
     return [_counted(hits, lg) for hits, lg in zip(matched, langs)]
 
 
+_FRAMING = frozenset(FRAMING_CONCEPTS)
+
+
 def _counted(hits: list[Hit], langs: set) -> DocHits:
     keep: list[Hit] = []
-    spans: dict[str, set[tuple[int, int]]] = {}
     for h in hits:
         e = h.entry
         if len(e.folded) <= SHORT_TERM and not e.term.startswith("re:") and e.lang not in langs and e.lang != "xx":
             continue
         keep.append(h)
-        spans.setdefault(e.concept, set()).add((h.start, h.end))
+    keep = _drop_overruled(keep)
+    spans: dict[str, set[tuple[int, int]]] = {}
+    for h in keep:
+        spans.setdefault(h.entry.concept, set()).add((h.start, h.end))
     return DocHits(tuple(keep), {c: len(s) for c, s in spans.items()})
+
+
+def _drop_overruled(hits: list[Hit]) -> list[Hit]:
+    """A cue inside a longer cue of the other side (advert signal against framing) is the longer
+    cue's word, read the longer cue's way: "police" inside "no police" is a guarantee, not a
+    report; "pay" inside "never pay a smuggler" is a warning, not a payment term."""
+    if len(hits) < 2:
+        return hits
+    out = []
+    for h in hits:
+        framing = h.entry.concept in _FRAMING
+        if not any(o.start <= h.start and h.end <= o.end and o.end - o.start > h.end - h.start
+                   and (o.entry.concept in _FRAMING) != framing for o in hits):
+            out.append(h)
+    return out
 
 
 _CONCEPT_COL = {c: DENSE_INDEX[f"concept:{c}"] for c in CONCEPTS}
