@@ -76,6 +76,12 @@ def names(text: str, lang: str | None = None) -> list[str]:
         ("Nga Vlora me skaf deri në Pulia", "sq", ["Vlora", "Apulia"]),
         ("پاسپۆرتی بەریتانی ئەسڵی", "ckb", ["UK"]),
         ("Kapıkule'den TIR ile Avusturya'ya, yarısı Linz'de", "tr", ["Kapıkule", "Austria", "Linz"]),
+        # route places added from the data writers' misses (gazetteer_7_routes.tsv)
+        ("Passage par Briançon et Oulx, puis Clavière à pied", "fr", ["Briançon", "Oulx", "Claviere"]),
+        ("ካብ ሻጋራብ ናብ ባኒ ዋሊድ", "ti", ["Shagarab", "Bani Walid"]),
+        ("from Kano to Agadez, then Niamey", "en", ["Kano", "Agadez", "Niamey"]),
+        ("Kamioni nga Kaleje, pastaj Brindisit", "sq", ["Calais", "Brindisi"]),
+        ("Le ferry de Ouistreham pour Portsmouth", "fr", ["Ouistreham", "Portsmouth"]),
     ],
 )
 def test_places(text, lang, expected):

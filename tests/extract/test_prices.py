@@ -133,6 +133,8 @@ def test_prices(text, lang, expected):
         ("@safar_uk_fa t.me/eu_2500_docs", None),
         ("لکه چې مو وویل، سبا ځو", "ps"),  # "like": a magnitude word with no number is no amount
         ("lakh koshish ki magar visa nahi mila", "ur"),
+        ("ایک روپیہ بھی پیشگی نہیں دینا", "ur"),  # "not one rupee in advance"
+        ("یک افغانی هم نمیدم تا نرسم", "prs"),
     ],
 )
 def test_not_prices(text, lang):

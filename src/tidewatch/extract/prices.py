@@ -719,7 +719,7 @@ def extract_prices(text: str, *, lang: str | None = None) -> list[Entity]:
         if m.used or m.cur.symbol and m.start > 0 and folded[m.start - 1].isdigit():
             continue
         a = _words_before(folded, m.start)
-        if a is not None:
+        if a is not None and a.value != 1:  # "one rupee", "یک افغانی": an idiom ("not a penny"), not a price
             m.used = True
             pairs.append((a, m, resolve(m.cur.code)))
     # 4. Magnitude words that carry their currency ("۱۲ لاکھ", "30 triệu"); in Algeria "100 مليون"
