@@ -70,3 +70,10 @@ def test_the_command_reads_a_file_reports_and_flags_unreadable_lines(tmp_path):
     assert report["kinds"]["phones"]["recall"] == 1.0 and report["kinds"]["prices"]["f1"] == 1.0
     assert report["kinds"]["places"]["tp"] == 2 and report["kinds"]["places"]["fn"] == 1
     assert report["misses"]["places"][0]["id"] == "miss"
+
+
+def test_large_amounts_are_shown_in_full():
+    posts = [_post("a", "x", prices=[{"amount": 28000000, "currency": "IRR"}])]
+    r = score(posts, [found_keys({"prices": [{"amount": 2500.5, "currency": "EUR"}]})])
+    assert r["misses"]["prices"][0]["missed"] == ["28000000 IRR"]
+    assert r["misses"]["prices"][0]["extra"] == ["2500.5 EUR"]

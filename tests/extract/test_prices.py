@@ -20,6 +20,14 @@ def pairs(text: str, lang: str | None = None) -> list[tuple[float, str]]:
     [
         # symbols and codes, every separator
         ("Boat from Gravelines 1900€ per head", "en", [(1900, "EUR")]),
+        # magnitude words the writers of train11-14 used
+        ("ba keshtiyeki gawra, 8 hazar euro", "ckb", [(8000, "EUR")]),
+        ("zodiac jdid b 2 moteurat, 45 alf dh", "ar", [(45000, "MAD")]),
+        ("Mise : 2 millions CFA", "fr", [(2000000, "XOF")]),
+        ("Il a demandé 2 millions d'euros de caution", "fr", [(2000000, "EUR")]),
+        # a post priced in one currency: amounts with a magnitude word are in it too
+        ("نفری ۶۵۰۰ پوند، زوج‌ها ۱۲ هزار، خانواده ۴ نفره ۲۲ هزار", "fa", [(6500, "GBP"), (12000, "GBP"), (22000, "GBP")]),
+        ("2 bin kişi geçti, kişi başı 3000 €", "tr", [(3000, "EUR")]),  # 2,000 people: a count
         ("Lorry to London £4k, half on arrival", "en", [(4000, "GBP")]),
         ("Price: €2.500 adults", "en", [(2500, "EUR")]),
         ("2,500€ all in", "en", [(2500, "EUR")]),

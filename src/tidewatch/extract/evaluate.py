@@ -108,7 +108,11 @@ def score(posts: Sequence[LabelledPost], found: Sequence[dict[str, frozenset]],
 
 
 def _show(keys: Iterable) -> list[str]:
-    return sorted(f"{k[0]:g} {k[1]}" if isinstance(k, tuple) else k for k in keys)
+    return sorted(f"{_number(k[0])} {k[1]}" if isinstance(k, tuple) else k for k in keys)
+
+
+def _number(x: float) -> str:
+    return str(int(x)) if float(x).is_integer() else str(x)
 
 
 def evaluate_posts(posts: Sequence[LabelledPost]) -> dict:

@@ -125,6 +125,7 @@ _UNIT_AFTER = frozenset(
     بندے بندہ دن رات گھنٹے سال افراد
     ሰው ሰዎች ቀን ሰዓት ዓመት""".split()
 )
+_UNIT_AFTER = _UNIT_AFTER | frozenset(fold_term(w) for w in _UNIT_AFTER)  # the text is folded: "kişi" reads "kisi"
 
 
 def _parse_digits(token: str) -> float | None:
@@ -636,7 +637,21 @@ _IMPLYING = re.compile(
 )
 _IMPLYING_WORD = re.compile(r"(?<![^\W\d_])(?:lakh|lakhs|crore|crores|لاکه|لکه|کروڑ|کرور|trieu)(?![^\W\d_])")
 # A number and a magnitude word right before a short currency code: "45 hezar TL", "40 bin tl".
-_SCALED_BEFORE = re.compile(r"\d[\d.,]*\s*(?:bin|hezar|hazar|mije|mijë|thousand|k|milyon|million|مليون|ألف|الف|هزار|هەزار)\s*$")
+_SCALED_BEFORE = re.compile(r"\d[\d.,]*\s*(?:bin|hezar|hazar|mije|mijë|thousand|k|milyon|millions?|mille|alf|shi|lakh|مليون|ألف|الف|هزار|هەزار|ሺ)\s*$")
+_OF = ("d'", "de ", "of ")
+
+
+def _scaled_before_of(folded: str, k: int, by_end: dict) -> "_Amount | None":
+    """An amount with a magnitude word joined to its currency by "de"/"d'"/"of", ending at `k`."""
+    for conn in _OF:
+        if folded.endswith(conn, 0, k):
+            j = k - len(conn)
+            while j > 0 and folded[j - 1] in " \t\u00a0":
+                j -= 1
+            a = by_end.get(j)
+            if a is not None and a.scale:
+                return a
+    return None
 _VI_THOUSANDS = re.compile(r"\dk(?![^\W\d_])")
 _QUICK = re.compile(r"\d|[€£$₺₹💶💷💵]")
 
@@ -698,6 +713,8 @@ def extract_prices(text: str, *, lang: str | None = None) -> list[Entity]:
         while k > 0 and folded[k - 1] in " \t\u00a0" and m.start - k < 3:
             k -= 1
         a = by_end.get(k)
+        if a is None:
+            a = _scaled_before_of(folded, k, by_end)  # "2 millions d'euros", "3 millions de francs CFA"
         if a is not None and not a.used:
             if "attached" in m.cur.flags and (k != m.start or a.value < 100):
                 continue
@@ -756,8 +773,8 @@ def extract_prices(text: str, *, lang: str | None = None) -> list[Entity]:
             w = _WORD.match(folded, _SPACES.match(folded, a.end).end())
             if w and w.group(0) in _UNIT_AFTER:
                 continue
-            if _price_word_before(folded, a.start) or _price_word_after(folded, a.end):
-                code = next(iter(codes))
+            if a.scale or _price_word_before(folded, a.start) or _price_word_after(folded, a.end):
+                code = next(iter(codes))  # "12 هزار", "6k": a magnitude word says money here
         if code is not None:
             a.used = True
             pairs.append((a, None, code))
