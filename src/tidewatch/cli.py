@@ -317,12 +317,14 @@ def extract(input: Annotated[str, typer.Argument(help="JSON Lines with at least 
     """Extract phones, handles, URLs, prices and places: one JSON object per input line, same order."""
     from tidewatch.extract import entities_json, extract_all
     from tidewatch.text.langid import identify
+    from tidewatch.text.normalise import normalise
 
     def process(good):
         out = []
         for rid, d in good:
-            lang = d.get("lang") if isinstance(d.get("lang"), str) else identify(d["text"]).lang
-            out.append({"id": rid, "entities": entities_json(extract_all(d["text"], lang))})
+            norm = normalise(d["text"])
+            lang = d.get("lang") if isinstance(d.get("lang"), str) else identify(d["text"], norm).lang
+            out.append({"id": rid, "entities": entities_json(extract_all(d["text"], lang, norm))})
         return out
 
     _contract_run(input, output, 256, process)

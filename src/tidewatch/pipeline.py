@@ -40,7 +40,7 @@ def prepare_many(items: Sequence[tuple[str, str, str | None]]) -> list[Doc]:
     for i, (_, _, declared) in enumerate(items):
         if declared and guesses[i].lang in ("und", ""):
             guesses[i] = LangGuess(declared, 0.0, ())
-    entities = [tuple(extract_all(text, guess.lang)) for text, guess in zip(texts, guesses)]
+    entities = [tuple(extract_all(text, guess.lang, norm)) for text, guess, norm in zip(texts, guesses, norms)]
     return [Doc(post_id=post_id, text=text, norm=norm, lang=guess, entities=ents)
             for (post_id, text, _), norm, guess, ents in zip(items, norms, guesses, entities)]
 

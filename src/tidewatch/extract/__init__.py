@@ -4,13 +4,23 @@
 """
 from __future__ import annotations
 
-from typing import Iterable
+from typing import TYPE_CHECKING, Iterable
 
 from tidewatch.records import Entity
 
+if TYPE_CHECKING:
+    from tidewatch.text.normalise import Normalised
 
-def extract_all(text: str, lang: str | None = None) -> list[Entity]:
-    """Every entity in `text`, in order of position."""
+
+_DISGUISED = frozenset({"spaced_letters", "homoglyph", "leet"})
+
+
+def extract_all(text: str, lang: str | None = None, norm: "Normalised | None" = None) -> list[Entity]:
+    """Every entity in `text`, in order of position.
+
+    With `norm` (the post's `normalise` result), prices and places that only read once disguised
+    letters are joined or folded ("ق ا ی ق ... ۲ ۹ ۰ ۰  پ و ن د", "Lоndër" with a Cyrillic о) are
+    added too, with their spans in the original text."""
     from tidewatch.extract.documents import extract_documents, extract_transport
     from tidewatch.extract.handles import extract_handles, extract_urls
     from tidewatch.extract.payments import extract_payments
@@ -28,8 +38,32 @@ def extract_all(text: str, lang: str | None = None) -> list[Entity]:
     out += extract_payments(text, lang=lang)
     out += extract_documents(text, lang=lang)
     out += extract_transport(text, lang=lang)
+    if norm is not None and norm.flags & _DISGUISED:
+        out += _from_normalised(text, norm, lang, out)
     out.sort(key=lambda e: (e.start, e.end, e.kind))
     return out
+
+
+def _key(e: Entity) -> tuple:
+    return (e.kind, e.amount, e.currency) if e.kind == "price" else (e.kind, e.value)
+
+
+def _from_normalised(text: str, norm, lang: str | None, found: list[Entity]) -> list[Entity]:
+    """Prices and places read in the normalised text that the original text hid."""
+    from dataclasses import replace
+
+    from tidewatch.extract.places import extract_places
+    from tidewatch.extract.prices import extract_prices
+
+    have = {_key(e) for e in found}
+    extra = []
+    for e in extract_prices(norm.text, lang=lang) + extract_places(norm.text, lang=lang):
+        start, end = norm.span_to_original(e.start, e.end)
+        if _key(e) in have or not any(ch.isalnum() for ch in text[start:end]):
+            continue  # already found, or only an emoji's word ("greece" for a flag)
+        have.add(_key(e))
+        extra.append(replace(e, start=start, end=end))
+    return extra
 
 
 def _unique(values: Iterable) -> list:
