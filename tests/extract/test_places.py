@@ -82,6 +82,9 @@ def names(text: str, lang: str | None = None) -> list[str]:
         ("from Kano to Agadez, then Niamey", "en", ["Kano", "Agadez", "Niamey"]),
         ("Kamioni nga Kaleje, pastaj Brindisit", "sq", ["Calais", "Brindisi"]),
         ("Le ferry de Ouistreham pour Portsmouth", "fr", ["Ouistreham", "Portsmouth"]),
+        ("ቪድዮ ርኣዩ ትማሊ ጃልባና ሲሲልያ በጺሓ", "ti", ["Sicily"]),
+        ("Lớp 5A đi dã ngoại Hội An", "vi", ["Hoi An"]),
+        ("سرویس مزار شریف – حیرتان – ترمذ هر صبح", "prs", ["Mazar-i-Sharif", "Hairatan", "Termez"]),
     ],
 )
 def test_places(text, lang, expected):
@@ -121,6 +124,8 @@ def test_places(text, lang, expected):
         ("Kış geldi, deniz çok soğuk", "tr"),  # winter, not Kish island
         ("کینٹ میں دفتر ہے", "ur"),  # Cantt (cantonment), not Kent
         ("ئەگەر بلیت بکڕێت", "ckb"),  # "if a ticket is bought", not Crete
+        ("پاکستانی شہری گرفتار", "ur"),  # "Pakistani": an adjective (nisba), as in Arabic
+        ("یونانی کوسٹ گارڈ کے مطابق", "ur"),
     ],
 )
 def test_not_places(text, lang):

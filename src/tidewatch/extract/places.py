@@ -433,6 +433,7 @@ def _candidates(text: str) -> list[tuple[int, int, int, int, _Alias]]:
 
 
 _UNIT_NAMES = frozenset({"gb", "mb", "kb", "tb"})
+_NISBA_LANGS = frozenset({"ar", "ur", "ps"})
 _DIGIT_BEFORE = re.compile(r"\d\s?$")
 
 
@@ -440,8 +441,8 @@ def _flags_ok(text: str, folded: str, hit, lang: str | None, countries: set[str]
     s, e, fs, fe, alias = hit
     flags = alias.place.flags
     latin = alias.script == "latin"
-    if alias.script == "arabic" and fe < len(folded) and folded[fe] == "ی" and (lang or guess_lang(text)) == "ar":
-        return False  # Arabic nisba: "يوناني", "يونانية" are adjectives (in Persian or Sorani, -ی is fine)
+    if alias.script == "arabic" and fe < len(folded) and folded[fe] == "ی" and (lang or guess_lang(text)) in _NISBA_LANGS:
+        return False  # nisba: Arabic "يوناني", Urdu "پاکستانی", Pashto "پاکستاني" are adjectives (in Persian or Sorani, -ی is also the ezafe)
     if latin and alias.raw.lower() in _UNIT_NAMES and _DIGIT_BEFORE.search(text, max(0, s - 3), s):
         return False  # "128 GB", "5 MB": a size, not Great Britain or "Mbretëria e Bashkuar"
     if not flags:
