@@ -112,15 +112,27 @@ def _counted(hits: list[Hit], langs: set) -> DocHits:
 def _drop_overruled(hits: list[Hit]) -> list[Hit]:
     """A cue inside a longer cue of the other side (advert signal against framing) is the longer
     cue's word, read the longer cue's way: "police" inside "no police" is a guarantee, not a
-    report; "pay" inside "never pay a smuggler" is a warning, not a payment term."""
+    report; "pay" inside "never pay a smuggler" is a warning, not a payment term.
+
+    `hits` are in text order, longest first at each start (as `Lexicon.match` gives them): one
+    sweep keeps, per side, the furthest end of the cues that start before this one and of those
+    that start here."""
     if len(hits) < 2:
         return hits
+    before = {True: -1, False: -1}  # furthest end of the cues starting before the current start
+    here = {True: -1, False: -1}  # ... and starting at it
+    start = None
     out = []
     for h in hits:
+        if h.start != start:
+            before[True] = max(before[True], here[True])
+            before[False] = max(before[False], here[False])
+            here[True] = here[False] = -1
+            start = h.start
         framing = h.entry.concept in _FRAMING
-        if not any(o.start <= h.start and h.end <= o.end and o.end - o.start > h.end - h.start
-                   and (o.entry.concept in _FRAMING) != framing for o in hits):
+        if not (before[not framing] >= h.end or here[not framing] > h.end):
             out.append(h)
+        here[framing] = max(here[framing], h.end)
     return out
 
 
