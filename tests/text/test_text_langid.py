@@ -35,12 +35,16 @@ SAMPLES: dict[str, list[str]] = {
         "ئەمشەو لە کەنارەوە دەڕۆین، سێ جێگا ماوە، پارە دوای گەیشتن دەدەیت.",
         "کەس دەزانێت دکتۆرێکی باشی ددان لە ناوەندی شار هەیە؟",
         "شارەوانی ڕایگەیاند کتێبخانەیەکی نوێ بۆ منداڵان دەکرێتەوە.",
+        "ب ە ر ی ت ا ن ی ا   ب ە   ل ۆ ر ی  —  ب ۆ   خ ێ ز ا ن ە ک ا ن",  # spaced letters are not Badini's little words
     ],
     "kmr": [
         "Îşev ji peravê em diçin, sê cih mane, pere piştî gihîştinê tê dayîn.",
         "Kes dizane li navenda bajêr bijîşkekî diranan yê baş heye?",
         "Şaredariyê ragihand ku pirtûkxaneyeke nû ji bo zarokan tê vekirin.",
         "Kes dizane li Hamburgê kursa ziman a belaş li ku heye?",
+        # Badini: Kurmanji in Arabic script, with Sorani's letters but Kurmanji's little words
+        "ئەڤ شەڤە دەمژمێر ١١ ل پشت بەنزینخانێ بن، تنێ جانتەکا بچویک دگەل خۆ بینن.",
+        "پاسپۆرتێن ئەوروپی ب وێنێ تە، ل فرۆکەخانێ چ ئاریشە نینن.",
     ],
     "fa": [
         "کسی دندانپزشک خوبی در مرکز شهر می‌شناسد؟ مطب من هفته پیش بسته شد.",

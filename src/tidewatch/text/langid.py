@@ -175,8 +175,26 @@ def _arabic_by_letters(text: str) -> tuple[str, float] | None:
     counts = sorted(((sorani, "ckb"), (pashto, "ps"), (urdu, "ur")), reverse=True)
     (best, lang), (second, _), _ = counts
     if best >= 4 and second == 0 and (lang != "ckb" or any(ch in text for ch in "ڵڕێ")):
+        if lang == "ckb" and _badini(text):
+            return "kmr", min(0.9, 0.6 + 0.05 * best)
         return lang, min(0.95, 0.6 + 0.05 * best)
     return None
+
+
+# Kurmanji (Badini) written in Arabic script shares Sorani's letters; its little words differ:
+# "ژ" (from), "ل" (in), "ب" (with), "ئەڤ" (this), "دگەل" (with), "تنێ" (only) against Sorani
+# "لە", "لەگەڵ", "ئەم", "تەنها", "نییە".
+_BADINI_WORDS = frozenset("ژ ل ب د ئەڤ ئەڤە ڤێ ڤی یێن یێ دگەل تنێ پاشی نینن نینە دەڤ ئەز ژی دێ ڤان".split())
+_SORANI_WORDS = frozenset("لە بە ئەم ئەمە ئەوە لەگەڵ تەنها نییە هەیە دەکات دەکەین من بۆیە کە لەسەر ئێمە".split())
+
+
+def _badini(text: str) -> bool:
+    words = text.split()
+    if sum(1 for w in words if len(w) == 1) > 0.3 * len(words):
+        words = [w for w in words if len(w) > 1]  # letters spaced apart ("ب ە ر ی ت ا ن ی ا"), not words
+    kmr = sum(1 for w in words if w in _BADINI_WORDS)
+    ckb = sum(1 for w in words if w in _SORANI_WORDS)
+    return kmr >= 2 and kmr >= 2 * ckb
 
 
 _VIETNAMESE = frozenset("ơưđăạảấầẩẫậắằẳẵặẹẻẽếềểễệỉịọỏốồổỗộớờởỡợụủứừửữựỳỵỷỹ")
