@@ -82,6 +82,9 @@ def names(text: str, lang: str | None = None) -> list[str]:
         ("from Kano to Agadez, then Niamey", "en", ["Kano", "Agadez", "Niamey"]),
         ("Kamioni nga Kaleje, pastaj Brindisit", "sq", ["Calais", "Brindisi"]),
         ("Le ferry de Ouistreham pour Portsmouth", "fr", ["Ouistreham", "Portsmouth"]),
+        ("Départ de Mayotte vers la Réunion", "fr", ["Mayotte", "Réunion"]),
+        ("ሲነማ ሮማ ኣብ ኣስመራ ምሸት", "ti", ["Asmara"]),  # Cinema Roma is a cinema in Asmara, not Rome
+        ("من ليبيا إلى كريت بالبحر", "ar", ["Libya", "Crete"]),
         ("ቪድዮ ርኣዩ ትማሊ ጃልባና ሲሲልያ በጺሓ", "ti", ["Sicily"]),
         ("Lớp 5A đi dã ngoại Hội An", "vi", ["Hoi An"]),
         ("سرویس مزار شریف – حیرتان – ترمذ هر صبح", "prs", ["Mazar-i-Sharif", "Hairatan", "Termez"]),
@@ -126,6 +129,8 @@ def test_places(text, lang, expected):
         ("ئەگەر بلیت بکڕێت", "ckb"),  # "if a ticket is bought", not Crete
         ("پاکستانی شہری گرفتار", "ur"),  # "Pakistani": an adjective (nisba), as in Arabic
         ("یونانی کوسٹ گارڈ کے مطابق", "ur"),
+        ("Réunion d'information jeudi à la mairie", "fr"),  # a meeting, not the island
+        ("كرت شحن ٥٠٠٠ دينار", "ar"),  # a top-up card, not Crete
     ],
 )
 def test_not_places(text, lang):

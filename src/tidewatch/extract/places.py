@@ -353,7 +353,7 @@ _VEHICLE_NEXT = frozenset(
     "driver drivers driving for hire rental rent seat seats sale load loads full back door parked "
     "man men".split()
 )
-_PREP_BEFORE = frozenset("از تا به در من الی الى الي to from via de à a ve ji bo".split())
+_PREP_BEFORE = frozenset("از تا به در من الی الى الي to from via in at for towards de à a vers pour sur ve ji bo".split())
 _SENTENCE_END = re.compile(r"[.!?\n•|:]\s*$|^\s*$")
 _TR_SUFFIX = re.compile(r"'[^\W\d_]{1,5}")
 
