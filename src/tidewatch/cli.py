@@ -438,6 +438,29 @@ def train(output: Annotated[Optional[Path], typer.Option("--output", "-o", help=
     _summary("train", rows + [("model written to", str(out))])
 
 
+def _read_labelled(file: Path, read, what: str) -> tuple[list, list]:
+    """Records of a labelled file or folder of .jsonl files, through `read(path) -> (records,
+    [(line, reason)])`; unreadable lines are printed (the first 20) and returned; stops with an
+    error when the input is missing or nothing could be read."""
+    if not file.exists():
+        fail(f"input file not found: {file}")
+    files = sorted(file.glob("*.jsonl")) if file.is_dir() else [file]
+    if not files:
+        fail(f"no .jsonl files in folder: {file}")
+    records, bad = [], []
+    for path in files:
+        got, bad_lines = read(path)
+        records += got
+        bad += [(f"{path.name}:{line}" if file.is_dir() else f"line {line}", reason) for line, reason in bad_lines]
+    for where, reason in bad[:20]:
+        err.print(cell(f"{where}: {reason}"))
+    if len(bad) > 20:
+        err.print(f"... and {len(bad) - 20} more unreadable lines")
+    if not records:
+        fail(f"no {what} could be read")
+    return records, bad
+
+
 @app.command("eval")
 def eval_(file: Annotated[Path, typer.Argument(help="Labelled JSON Lines (id, text, label, + lang, categories, kind), or a folder of them.")],
           output: Annotated[Optional[Path], typer.Option("--output", "-o", help="Write the full report as JSON here.")] = None,
@@ -450,22 +473,7 @@ def eval_(file: Annotated[Path, typer.Argument(help="Labelled JSON Lines (id, te
     from tidewatch.detect.ngram_baseline import CharNgramBaseline
     from tidewatch.detect.train import prepare_examples
 
-    if not file.exists():
-        fail(f"input file not found: {file}")
-    files = sorted(file.glob("*.jsonl")) if file.is_dir() else [file]
-    if not files:
-        fail(f"no .jsonl files in folder: {file}")
-    examples, bad = [], []
-    for path in files:
-        got, bad_lines = read_examples(path)
-        examples += got
-        bad += [(f"{path.name}:{line}" if file.is_dir() else f"line {line}", reason) for line, reason in bad_lines]
-    for where, reason in bad[:20]:
-        err.print(cell(f"{where}: {reason}"))
-    if len(bad) > 20:
-        err.print(f"... and {len(bad) - 20} more unreadable lines")
-    if not examples:
-        fail("no labelled examples could be read")
+    examples, bad = _read_labelled(file, read_examples, "labelled examples")
     detector = _load_detector(model)
     docs = prepare_examples(examples)
     systems = {"model": detector, "keyword baseline": KeywordBaseline()}
@@ -523,30 +531,9 @@ def eval_(file: Annotated[Path, typer.Argument(help="Labelled JSON Lines (id, te
 def eval_extract(file: Annotated[Path, typer.Argument(help="Labelled JSON Lines (id, text, entities, + lang), or a folder of them.")],
                  output: Annotated[Optional[Path], typer.Option("--output", "-o", help="Write the full report as JSON here.")] = None) -> None:
     """Measure the extractors (phones, handles, prices, places) on a labelled file."""
-    from tidewatch.extract.evaluate import KINDS, EntityLabelError, evaluate_posts, post_from_dict
+    from tidewatch.extract.evaluate import KINDS, evaluate_posts, read_posts
 
-    if not file.exists():
-        fail(f"input file not found: {file}")
-    files = sorted(file.glob("*.jsonl")) if file.is_dir() else [file]
-    if not files:
-        fail(f"no .jsonl files in folder: {file}")
-    posts, bad = [], []
-    for path in files:
-        with open(path, "rb") as f:
-            for n, line in enumerate(f, start=1):
-                if not line.strip():
-                    continue
-                where = f"{path.name}:{n}" if file.is_dir() else f"line {n}"
-                try:
-                    posts.append(post_from_dict(orjson.loads(line)))
-                except (orjson.JSONDecodeError, EntityLabelError) as e:
-                    bad.append((where, str(e)))
-    for where, reason in bad[:20]:
-        err.print(cell(f"{where}: {reason}"))
-    if len(bad) > 20:
-        err.print(f"... and {len(bad) - 20} more unreadable lines")
-    if not posts:
-        fail("no labelled posts could be read")
+    posts, bad = _read_labelled(file, read_posts, "labelled posts")
     report = evaluate_posts(posts)
     table = Table(title=f"{file.name}: {len(posts):,} posts", title_justify="left")
     for col in ("kind", "true", "found", "precision", "recall", "F1"):

@@ -12,7 +12,10 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Iterable, Sequence
+
+import orjson
 
 KINDS = ("phones", "handles", "prices", "places")
 _MAX_MISSES = 12  # posts shown per kind
@@ -62,6 +65,19 @@ def post_from_dict(d) -> LabelledPost:
     truth = {kind: _keys(kind, ents[kind]) for kind in KINDS if kind in ents}
     lang = d.get("lang") if isinstance(d.get("lang"), str) else None
     return LabelledPost(str(d.get("id", "")), text, lang, truth)
+
+
+def read_posts(path: Path) -> tuple[list[LabelledPost], list[tuple[int, str]]]:
+    """The labelled posts of a JSON Lines file, and (line, reason) for each line that could not be read."""
+    posts, bad = [], []
+    with open(path, "rb") as f:
+        for n, line in enumerate(f, start=1):
+            if line.strip():
+                try:
+                    posts.append(post_from_dict(orjson.loads(line)))
+                except (orjson.JSONDecodeError, EntityLabelError) as e:
+                    bad.append((n, str(e)))
+    return posts, bad
 
 
 def found_keys(entities_json: dict) -> dict[str, frozenset]:

@@ -33,6 +33,7 @@ import ahocorasick
 import phonenumbers
 
 from tidewatch.records import Entity
+from tidewatch.text.dropping import drop_runs
 
 # --- finding links -------------------------------------------------------------------------
 
@@ -76,17 +77,9 @@ def _clean(text: str) -> tuple[str, list[int] | None]:
     """`text` without hidden format characters, and an index map back into `text` (None if unchanged)."""
     if not _INVISIBLE.search(text):
         return text, None
-    parts: list[str] = []
-    keep: list[int] = []
-    pos = 0
-    for m in _INVISIBLE_RUN.finditer(text):  # copy the stretches between hidden characters
-        parts.append(text[pos:m.start()])
-        keep.extend(range(pos, m.start()))
-        pos = m.end()
-    parts.append(text[pos:])
-    keep.extend(range(pos, len(text)))
+    clean, keep = drop_runs(text, _INVISIBLE_RUN)
     keep.append(len(text))
-    return "".join(parts), keep
+    return clean, keep
 
 
 def _strip_trailing(url: str) -> str:

@@ -35,6 +35,7 @@ from typing import Any, Callable, Iterable
 import ahocorasick
 
 from tidewatch.records import Entity
+from tidewatch.text.dropping import drop_runs
 from tidewatch.text.translate import Translator
 
 # --------------------------------------------------------------------------------------------
@@ -143,16 +144,8 @@ def fold_text(text: str) -> Folded:
     folded = _FOLD(text)
     if not _DROP_RE.search(folded):
         return Folded(folded, None)
-    parts: list[str] = []
-    keep: list[int] = []
-    pos = 0
-    for m in _DROP_RUN.finditer(folded):  # copy the stretches between dropped characters
-        parts.append(folded[pos:m.start()])
-        keep.extend(range(pos, m.start()))
-        pos = m.end()
-    parts.append(folded[pos:])
-    keep.extend(range(pos, len(folded)))
-    return Folded("".join(parts), tuple(keep))
+    clean, keep = drop_runs(folded, _DROP_RUN)
+    return Folded(clean, tuple(keep))
 
 
 def fold_term(term: str) -> str:
