@@ -28,6 +28,7 @@ def pairs(text: str, lang: str | None = None) -> list[tuple[float, str]]:
         # a post priced in one currency: amounts with a magnitude word are in it too
         ("نفری ۶۵۰۰ پوند، زوج‌ها ۱۲ هزار، خانواده ۴ نفره ۲۲ هزار", "fa", [(6500, "GBP"), (12000, "GBP"), (22000, "GBP")]),
         ("2 bin kişi geçti, kişi başı 3000 €", "tr", [(3000, "EUR")]),  # 2,000 people: a count
+        ("2000 € per person, our channel has 5k members", "en", [(2000, "EUR")]),  # an audience, not money
         ("Lorry to London £4k, half on arrival", "en", [(4000, "GBP")]),
         ("Price: €2.500 adults", "en", [(2500, "EUR")]),
         ("2,500€ all in", "en", [(2500, "EUR")]),

@@ -123,7 +123,9 @@ _UNIT_AFTER = frozenset(
     شخص أشخاص اشخاص مهاجر ليلة ليالي يوم ايام أيام ساعات ساعة سنة سنوات متر كم
     کەس شەو ڕۆژ کاتژمێر ساڵ
     بندے بندہ دن رات گھنٹے سال افراد
-    ሰው ሰዎች ቀን ሰዓት ዓመት""".split()
+    ሰው ሰዎች ቀን ሰዓት ዓመት
+    followers members views likes subscribers abonnés vues membres takipçi üye izlenme ndjekës
+    người theo dõi مشترك متابع عضو مشاهدة عضو دنبال‌کننده""".split()
 )
 _UNIT_AFTER = _UNIT_AFTER | frozenset(fold_term(w) for w in _UNIT_AFTER)  # the text is folded: "kişi" reads "kisi"
 
